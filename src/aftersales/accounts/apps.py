@@ -1,0 +1,30 @@
+"""Users, roles, org units, API tokens and sign-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _sync_roles(sender: AppConfig, **kwargs: Any) -> None:
+    from aftersales.accounts.services import roles_sync
+
+    roles_sync()
+
+
+class AccountsConfig(AppConfig):
+    name = "aftersales.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts and organisation")
+
+    def ready(self) -> None:
+        from aftersales.accounts.selectors import visible_unit_ids
+        from aftersales.core.scoping import register_unit_provider
+
+        register_unit_provider(visible_unit_ids)
+        # post_migrate is the one signal we use: groups need the permissions migrate creates.
+        # Not filtered by sender: each app's permissions exist only after its own migrate.
+        post_migrate.connect(_sync_roles, dispatch_uid="accounts_roles_sync")

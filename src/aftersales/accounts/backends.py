@@ -1,0 +1,29 @@
+"""The authentication backend: Django's model backend plus lock-out after repeated failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from aftersales.accounts import services
+
+
+class LockoutModelBackend(ModelBackend):
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        if username is None:
+            username = kwargs.get("username")
+        if not username or password is None:
+            return None
+        if services.login_lock_minutes(username) > 0:
+            # Refused without checking the password, so guessing during a lock learns nothing.
+            return None
+        user = super().authenticate(request, username=username, password=password, **kwargs)
+        if user is None:
+            services.login_failure_record(username=username)
+            return None
+        services.login_success_record(user=user)
+        return user

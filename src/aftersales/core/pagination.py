@@ -1,0 +1,41 @@
+"""The one pagination convention of the API: ?page=&page_size= in, {items,count,page,page_size,pages} out."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.pagination import PaginationBase
+
+
+class PagePagination(PaginationBase):
+    class Input(Schema):
+        page: int = Field(1, ge=1, description="1-based page number")
+        page_size: int = Field(20, ge=1, le=100, description="rows per page (1-100)")
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        page: int
+        page_size: int
+        pages: int
+
+    items_attribute = "items"
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> dict[str, Any]:
+        size = min(pagination.page_size, settings.API_PAGE_SIZE_MAX)
+        offset = (pagination.page - 1) * size
+        count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        return {
+            "items": list(queryset[offset : offset + size]),
+            "count": count,
+            "page": pagination.page,
+            "page_size": size,
+            "pages": max(1, math.ceil(count / size)) if count else 0,
+        }

@@ -1,0 +1,41 @@
+"""Data scoping: which org units' rows an actor may see. `accounts` provides the answer.
+
+Core cannot import `accounts` (it sits below it), so accounts registers its provider at start-up;
+every selector of every app calls `scope_by_unit` and never filters by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
+
+M = TypeVar("M", bound=Model)
+
+# Returns None for "every unit" (head-office roles), else the set of visible unit ids.
+UnitProvider = Callable[[Any], frozenset[int] | None]
+_provider: UnitProvider | None = None
+
+
+def register_unit_provider(provider: UnitProvider) -> None:
+    global _provider
+    _provider = provider
+
+
+def visible_unit_ids(actor: Any) -> frozenset[int] | None:
+    if _provider is None:
+        raise RuntimeError("no unit provider registered (is aftersales.accounts installed?)")
+    return _provider(actor)
+
+
+def scope_by_unit(qs: QuerySet[M], actor: Any, *, field: str = "org_unit") -> QuerySet[M]:
+    """Only the rows whose `field` is a unit the actor may see; nothing for anonymous actors."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return qs.none()
+    unit_ids = visible_unit_ids(actor)
+    if unit_ids is None:
+        return qs
+    if not unit_ids:
+        return qs.none()
+    return qs.filter(**{f"{field}__in": unit_ids})

@@ -1,0 +1,62 @@
+"""The navigation menu: sections and items, each shown only to roles whose permissions allow it.
+
+Each capability adds its items here when it lands; an item without `perm` is for every staff user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Promise
+    url_name: str
+    icon: str
+    perm: str = ""
+    staff_only: bool = True
+
+
+@dataclass(frozen=True)
+class NavSection:
+    label: Promise
+    items: tuple[NavItem, ...]
+
+
+MENU: tuple[NavSection, ...] = (
+    NavSection(_("Workbench"), (NavItem(_("Home"), "web:home", "ti-home", staff_only=False),)),
+    NavSection(
+        _("Organisation"),
+        (
+            NavItem(_("Staff"), "web:user_list", "ti-users", perm="accounts.view_user"),
+            NavItem(_("Org units"), "web:orgunit_list", "ti-sitemap", perm="accounts.view_orgunit"),
+        ),
+    ),
+    NavSection(
+        _("Supervision"),
+        (NavItem(_("Audit trail"), "web:audit_list", "ti-history", perm="core.view_auditentry"),),
+    ),
+)
+
+
+def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    """The sections and items this user may use, with the active item marked."""
+    sections = []
+    for section in MENU:
+        items = []
+        for item in section.items:
+            if item.staff_only and getattr(user, "kind", "") != "staff":
+                continue
+            if item.perm and not user.has_perm(item.perm):
+                continue
+            url = reverse(item.url_name)
+            active = current_path == url if url == "/" else current_path.startswith(url)
+            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        if items:
+            sections.append({"label": section.label, "items": items})
+    return sections
