@@ -1,7 +1,5 @@
 """API of the accounts app: /me, org units, users and roles, personal API tokens."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.http import HttpRequest

@@ -41,6 +41,10 @@ class OrgUnit(VersionedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def audit_unit_id(self) -> int | None:
+        return self.pk
+
 
 class UserKind(models.TextChoices):
     STAFF = "staff", _("Staff")

@@ -94,6 +94,7 @@ def org_unit_create(
         unit.depth = parent.depth + 1 if parent else 0
         OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
         audit_record(
+            actor=actor,
             action=AuditAction.CREATE,
             target=unit,
             org_unit_id=unit.pk,
@@ -127,7 +128,11 @@ def org_unit_update(
     with transaction.atomic():
         save_versioned(unit, expected_version=expected_version, fields=fields)
         audit_record(
-            action=AuditAction.UPDATE, target=unit, org_unit_id=unit.pk, changes=diff(before, snapshot(unit, fields))
+            actor=actor,
+            action=AuditAction.UPDATE,
+            target=unit,
+            org_unit_id=unit.pk,
+            changes=diff(before, snapshot(unit, fields)),
         )
     return unit
 
@@ -198,7 +203,7 @@ def user_create(
         user.groups.set(Group.objects.filter(name__in=codes))
         changes = diff({}, snapshot(user, _USER_FIELDS))
         changes["roles"] = [[], sorted(codes)]
-        audit_record(action=AuditAction.CREATE, target=user, changes=changes)
+        audit_record(actor=actor, action=AuditAction.CREATE, target=user, changes=changes)
     return user
 
 
@@ -233,7 +238,9 @@ def user_update(
     user.is_active = is_active
     with transaction.atomic():
         user.save(update_fields=["full_name", "email", "phone", "employee_no", "org_unit", "is_active"])
-        audit_record(action=AuditAction.UPDATE, target=user, changes=diff(before, snapshot(user, _USER_FIELDS)))
+        audit_record(
+            actor=actor, action=AuditAction.UPDATE, target=user, changes=diff(before, snapshot(user, _USER_FIELDS))
+        )
     return user
 
 
@@ -250,7 +257,7 @@ def user_set_roles(*, actor: Any, user: User, roles: Iterable[str]) -> User:
             raise PermissionDenied(message=_("You may not take away a role with more rights than your own."))
     with transaction.atomic():
         user.groups.set(Group.objects.filter(name__in=codes))
-        audit_record(action=AuditAction.UPDATE, target=user, changes={"roles": [before, sorted(codes)]})
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=user, changes={"roles": [before, sorted(codes)]})
     # Django caches permissions on the instance.
     for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_visible_unit_ids"):
         user.__dict__.pop(attr, None)
@@ -268,7 +275,7 @@ def user_set_password(*, actor: Any, user: User, password: str) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
-        audit_record(action=AuditAction.UPDATE, target=user, changes={"password": ["***", "***"]})
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=user, changes={"password": ["***", "***"]})
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -300,7 +307,11 @@ def api_token_create(*, actor: Any, name: str, expires_at: dt.datetime | None = 
         token = ApiToken(user=actor, name=name.strip()[:100], prefix=prefix, digest=_digest(raw), expires_at=expires_at)
         token.save(force_insert=True)
         audit_record(
-            action=AuditAction.CREATE, target=token, org_unit_id=actor.org_unit_id, changes={"name": [None, token.name]}
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=token,
+            org_unit_id=actor.org_unit_id,
+            changes={"name": [None, token.name]},
         )
     return token, raw
 
@@ -316,6 +327,7 @@ def api_token_revoke(*, actor: Any, token: ApiToken) -> ApiToken:
     with transaction.atomic():
         token.save(update_fields=["revoked_at"])
         audit_record(
+            actor=actor,
             action=AuditAction.UPDATE,
             target=token,
             org_unit_id=token.user.org_unit_id,
@@ -419,7 +431,9 @@ def login_unlock(*, actor: Any, user: User) -> None:
     with transaction.atomic():
         deleted, _count = LoginThrottle.objects.filter(username=_throttle_key(user.get_username())).delete()
         if deleted:
-            audit_record(action=AuditAction.UPDATE, target=user, changes={"locked_until": ["locked", None]})
+            audit_record(
+                actor=actor, action=AuditAction.UPDATE, target=user, changes={"locked_until": ["locked", None]}
+            )
 
 
 # --- first start ------------------------------------------------------------------------------

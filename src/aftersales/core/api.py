@@ -1,7 +1,5 @@
 """API of the shared kernel: the audit trail (read-only: there is no write endpoint, by design)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.http import HttpRequest

@@ -75,7 +75,8 @@ def audit_record(
         object_id = object_id or target.pk
         object_repr = object_repr or str(target)
         if org_unit_id is None:
-            org_unit_id = getattr(target, "org_unit_id", None)
+            # A record names its unit by `audit_unit_id` (e.g. an org unit is its own) or `org_unit_id`.
+            org_unit_id = getattr(target, "audit_unit_id", getattr(target, "org_unit_id", None))
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
     entry = AuditEntry(

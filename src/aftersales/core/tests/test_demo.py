@@ -1,0 +1,54 @@
+"""`manage.py demo` and `manage.py bootstrap`."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from aftersales.accounts.models import OrgUnit, User
+from aftersales.accounts.services import roles_sync
+from aftersales.core.models import SystemFlag
+
+
+def test_demo_creates_staff_of_every_role_and_is_deterministic(db):
+    roles_sync()
+    call_command("demo", stdout=io.StringIO())
+    names = list(User.objects.order_by("username").values_list("full_name", flat=True)[:10])
+    roles = set(User.objects.values_list("groups__name", flat=True))
+    assert {"agent", "technician", "supervisor", "manager", "auditor", "qa", "parts_clerk", "sales", "expert"} <= roles
+    assert OrgUnit.objects.filter(kind="outlet").count() >= 10
+    # every unit's path is consistent with its parent's
+    for unit in OrgUnit.objects.select_related("parent"):
+        if unit.parent:
+            assert unit.path == f"{unit.parent.path}{unit.pk}/"
+    with pytest.raises(CommandError):
+        call_command("demo", stdout=io.StringIO())
+    # same seed, same people (after a fresh load)
+    User.objects.all().delete()
+    for unit in OrgUnit.objects.exclude(code="HQ").order_by("-depth"):
+        unit.delete()
+    SystemFlag.objects.all().delete()
+    call_command("demo", "--force", stdout=io.StringIO())
+    assert list(User.objects.order_by("username").values_list("full_name", flat=True)[:10]) == names
+
+
+def test_bootstrap_prints_the_password_once_and_loads_demo(db, monkeypatch):
+    roles_sync()
+    monkeypatch.setenv("AFTERSALES_DEMO", "1")
+    out = io.StringIO()
+    call_command("bootstrap", stdout=out)
+    assert "password" in out.getvalue()
+    assert User.objects.filter(is_superuser=True).count() == 1
+    assert User.objects.count() > 50
+    again = io.StringIO()
+    call_command("bootstrap", stdout=again)
+    assert "password" not in again.getvalue()
+
+
+def test_bootstrap_without_demo(db, monkeypatch):
+    roles_sync()
+    monkeypatch.setenv("AFTERSALES_DEMO", "0")
+    call_command("bootstrap", stdout=io.StringIO())
+    assert User.objects.count() == 1

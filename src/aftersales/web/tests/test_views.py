@@ -1,0 +1,178 @@
+"""UI pages: sign-in and lock-out, language switch, scoping, every page renders, query counts."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from conftest import PASSWORD
+
+
+def login(client: Client, username: str, password: str):
+    return client.post("/login/", {"username": username, "password": password})
+
+
+def test_login_page_is_chinese_by_default(db):
+    html = Client().get("/login/").content.decode()
+    assert 'lang="zh-hans"' in html
+    assert "登录" in html
+
+
+def test_sign_in_and_out(org, make_user):
+    agent = make_user("agent", org["a"], full_name="周杰")
+    client = Client()
+    response = login(client, agent.username, PASSWORD)
+    assert response.status_code == 302 and response.url == "/"
+    assert "周杰" in client.get("/").content.decode()
+    client.post("/logout/")
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_then_lock_out_with_a_clear_message(org, make_user, settings):
+    settings.LOGIN_MAX_FAILURES = 3
+    agent = make_user("agent", org["a"])
+    client = Client()
+    for _ in range(2):
+        html = login(client, agent.username, "wrong").content.decode()
+        assert "用户名或密码错误" in html
+    html = login(client, agent.username, "wrong").content.decode()
+    assert "锁定" in html
+    # even the right password is refused while locked
+    html = login(client, agent.username, PASSWORD).content.decode()
+    assert "锁定" in html
+    assert client.get("/").status_code == 302
+
+
+def test_language_switch_to_english_and_back(org, make_user):
+    agent = make_user("agent", org["a"])
+    client = Client()
+    client.force_login(agent)
+    response = client.post("/language/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert 'lang="en"' in html and "Home" in html
+    agent.refresh_from_db()
+    assert agent.preferred_language == "en"
+    client.post("/language/", {"language": "zh-hans", "next": "/"})
+    assert 'lang="zh-hans"' in client.get("/").content.decode()
+
+
+def test_language_switch_refuses_offsite_redirects(org, make_user):
+    client = Client()
+    response = client.post("/language/", {"language": "en", "next": "https://evil.example/"})
+    assert response.url == "/"
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "status"),
+    [
+        ("agent", "/", 200),
+        ("agent", "/staff/", 200),
+        ("agent", "/org-units/", 200),
+        ("agent", "/audit/", 403),
+        ("agent", "/staff/new/", 403),
+        ("agent", "/me/", 200),
+        ("supervisor", "/audit/", 200),
+        ("supervisor", "/staff/new/", 200),
+        ("manager", "/org-units/new/", 200),
+        ("auditor", "/audit/", 200),
+        ("admin", "/", 200),
+    ],
+)
+def test_pages_by_role(org, make_user, role, url, status):
+    unit = org["hq"] if role in {"manager", "auditor", "admin"} else org["a"]
+    client = Client()
+    client.force_login(make_user(role, unit))
+    assert client.get(url).status_code == status
+
+
+def test_anonymous_is_sent_to_login(db):
+    response = Client().get("/staff/")
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
+def test_outlet_b_staff_not_shown_and_not_reachable_in_the_ui(org, make_user):
+    agent_a = make_user("agent", org["a"], full_name="甲网点人员")
+    agent_b = make_user("agent", org["b"], full_name="乙网点人员")
+    client = Client()
+    client.force_login(agent_a)
+    html = client.get("/staff/").content.decode()
+    assert "甲网点人员" in html and "乙网点人员" not in html
+    assert client.get(f"/staff/{agent_b.pk}/").status_code == 404
+    assert client.get(f"/org-units/{org['b'].pk}/").status_code == 404
+    assert "广州天河服务网点" not in client.get("/org-units/").content.decode()
+
+
+def test_staff_detail_shows_history(org, make_user):
+    supervisor = make_user("supervisor", org["a"])
+    client = Client()
+    client.force_login(supervisor)
+    client.post(
+        "/staff/new/",
+        {
+            "username": "hist",
+            "full_name": "历史",
+            "password": "Long-Enough-Pass-3",
+            "org_unit": org["a"].pk,
+            "roles": ["agent"],
+        },
+    )
+    from aftersales.accounts.models import User
+
+    person = User.objects.get(username="hist")
+    html = client.get(f"/staff/{person.pk}/").content.decode()
+    assert 'data-testid="history"' in html and supervisor.full_name in html
+
+
+def test_invalid_form_shows_chinese_errors_and_writes_nothing(org, make_user):
+    from aftersales.accounts.models import User
+
+    supervisor = make_user("supervisor", org["a"])
+    client = Client()
+    client.force_login(supervisor)
+    response = client.post(
+        "/staff/new/",
+        {"username": "weak", "full_name": "弱", "password": "123", "org_unit": org["a"].pk, "roles": ["agent"]},
+    )
+    assert response.status_code == 200
+    assert "密码" in response.content.decode()
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_token_created_in_the_profile_is_shown_once(org, make_user):
+    agent = make_user("agent", org["a"])
+    client = Client()
+    client.force_login(agent)
+    html = client.post("/me/", {"name": "集成"}).content.decode()
+    assert 'data-testid="new-token"' in html and "as_" in html
+    assert 'data-testid="new-token"' not in client.get("/me/").content.decode()
+
+
+def test_home_shows_real_figures(org, make_user):
+    manager = make_user("manager", org["hq"])
+    make_user("agent", org["a"])
+    client = Client()
+    client.force_login(manager)
+    html = client.get("/").content.decode()
+    assert 'data-testid="fig-staff"' in html
+    assert 'data-testid="fig-units">6<' in html
+
+
+@pytest.mark.parametrize("url", ["/staff/", "/org-units/", "/audit/"])
+def test_list_pages_query_count_does_not_grow(org, make_user, url):
+    admin = make_user("admin", org["hq"])
+    client = Client()
+    client.force_login(admin)
+    client.get(url)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(25):
+        make_user("agent", org["a"], username=f"more{i}")
+    assert count() == few
