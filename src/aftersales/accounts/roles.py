@@ -29,7 +29,7 @@ _HEAD_OFFICE = ("accounts.view_all_units",)
 ROLES: tuple[Role, ...] = (
     Role("customer", _("Customer / member"), _("Submits and tracks own requests in the portal"), (), staff=False),
     Role("agent", _("Service agent"), _("Takes calls and messages, registers requests, revisits"), _READ_BASE),
-    Role("sales", _("Sales staff"), _("Owns customers, first judgment, escalates"), _READ_BASE),
+    Role("sales", _("Sales staff"), _("Owns customers, judges problems first, escalates them"), _READ_BASE),
     Role("technician", _("Service engineer"), _("Appointments, on-site and in-factory repair"), _READ_BASE),
     Role("expert", _("Expert"), _("Answers hard questions, calls members"), _READ_BASE),
     Role(

@@ -472,3 +472,14 @@ def system_bootstrap(*, company_name: str, admin_username: str, admin_password: 
             changes={"username": [None, admin.username], "roles": [[], ["admin"]]},
         )
     return admin
+
+
+def login_throttles_expire() -> int:
+    """Delete throttle rows that no longer lock and whose counting window has passed."""
+    now = timezone.now()
+    window_start = now - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    stale = LoginThrottle.objects.filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now)).filter(
+        Q(window_started_at__isnull=True) | Q(window_started_at__lte=window_start)
+    )
+    deleted, _by_model = stale.delete()
+    return deleted

@@ -10,15 +10,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Channel(models.TextChoices):
-    UI = "ui", "UI"
-    API = "api", "API"
-    JOB = "job", "Job"
-    IMPORT = "import", "Import"
-    ADMIN = "admin", "Admin"
-    SYSTEM = "system", "System"
+    UI = "ui", _("UI")
+    API = "api", _("API")
+    JOB = "job", _("Job")
+    IMPORT = "import", _("Import")
+    ADMIN = "admin", _("Admin")
+    SYSTEM = "system", _("System")
 
 
 @dataclass(frozen=True)

@@ -248,3 +248,17 @@ def test_roles_sync_is_idempotent_and_matches_the_table(db):
     perms = {f"{p.content_type.app_label}.{p.codename}" for p in auditor.permissions.select_related("content_type")}
     assert perms == {"accounts.view_user", "accounts.view_orgunit", "core.view_auditentry", "accounts.view_all_units"}
     assert not Group.objects.get(name="customer").permissions.exists()
+
+
+def test_expired_throttles_are_forgotten_and_live_ones_kept(db):
+    from aftersales.accounts.models import LoginThrottle
+
+    now = timezone.now()
+    LoginThrottle.objects.create(username="old", failures=2, window_started_at=now - dt.timedelta(hours=1))
+    LoginThrottle.objects.create(
+        username="locked", failures=5, window_started_at=now - dt.timedelta(hours=1), locked_until=now + dt.timedelta(minutes=5)
+    )
+    LoginThrottle.objects.create(username="fresh", failures=1, window_started_at=now)
+    assert services.login_throttles_expire() == 1
+    assert set(LoginThrottle.objects.values_list("username", flat=True)) == {"locked", "fresh"}
+    assert services.login_throttles_expire() == 0
