@@ -21,7 +21,9 @@ def free_port() -> int:
 
 def test_run_serves_the_site_and_stops_cleanly_on_ctrl_c(tmp_path):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AFTERSALES_", "DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AFTERSALES_", "DJANGO_", "DATABASE_URL", "REDIS_URL"))
+    }
     env.update({"PORT": str(port), "AFTERSALES_DATA_DIR": str(tmp_path), "AFTERSALES_DEMO": "0"})
     proc = subprocess.Popen(
         [str(ROOT / "run")],

@@ -56,7 +56,9 @@ def test_job_queue_is_sqlite_by_default_and_redis_with_redis_url(tmp_path):
     default = run_manage("shell", "--no-imports", "-c", code, env={}, tmp_path=tmp_path)
     assert default.stdout.startswith("SqliteHuey"), default.stderr
     assert str(tmp_path) in default.stdout
-    redis = run_manage("shell", "--no-imports", "-c", code, env={"REDIS_URL": "redis://127.0.0.1:6399/0"}, tmp_path=tmp_path)
+    redis = run_manage(
+        "shell", "--no-imports", "-c", code, env={"REDIS_URL": "redis://127.0.0.1:6399/0"}, tmp_path=tmp_path
+    )
     assert redis.stdout.startswith("RedisHuey"), redis.stderr
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -107,7 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
             series.setdefault(row["channel"], [0] * 14)[(row["day"] - since).days] += row["n"]
         chart = {
             "days": [d.strftime("%m-%d") for d in days],
-            "series": [{"name": Channel(ch).label, "data": data} for ch, data in sorted(series.items())],
+            "series": [{"name": str(Channel(ch).label), "data": data} for ch, data in sorted(series.items())],
         }
         today = timezone.make_aware(dt.datetime.combine(timezone.localdate(), dt.time.min))
         figures["changes_today"] = (
@@ -119,7 +118,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/home.html",
-        {"figures": figures, "chart_json": json.dumps(chart, ensure_ascii=False), "has_chart": bool(chart)},
+        {"figures": figures, "chart": chart, "has_chart": bool(chart)},
     )
 
 

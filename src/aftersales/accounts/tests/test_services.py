@@ -256,7 +256,10 @@ def test_expired_throttles_are_forgotten_and_live_ones_kept(db):
     now = timezone.now()
     LoginThrottle.objects.create(username="old", failures=2, window_started_at=now - dt.timedelta(hours=1))
     LoginThrottle.objects.create(
-        username="locked", failures=5, window_started_at=now - dt.timedelta(hours=1), locked_until=now + dt.timedelta(minutes=5)
+        username="locked",
+        failures=5,
+        window_started_at=now - dt.timedelta(hours=1),
+        locked_until=now + dt.timedelta(minutes=5),
     )
     LoginThrottle.objects.create(username="fresh", failures=1, window_started_at=now)
     assert services.login_throttles_expire() == 1

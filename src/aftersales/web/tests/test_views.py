@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
+from conftest import PASSWORD
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-
-from conftest import PASSWORD
 
 
 def login(client: Client, username: str, password: str):
@@ -150,14 +152,28 @@ def test_token_created_in_the_profile_is_shown_once(org, make_user):
     assert 'data-testid="new-token"' not in client.get("/me/").content.decode()
 
 
-def test_home_shows_real_figures(org, make_user):
+def test_home_shows_real_figures_and_the_activity_chart(org, make_user):
     manager = make_user("manager", org["hq"])
-    make_user("agent", org["a"])
+    supervisor = make_user("supervisor", org["a"])
     client = Client()
+    client.force_login(supervisor)
+    client.post(
+        "/staff/new/",
+        {
+            "username": "n1",
+            "full_name": "新人",
+            "password": "Long-Enough-Pass-5",
+            "org_unit": org["a"].pk,
+            "roles": ["agent"],
+        },
+    )
     client.force_login(manager)
     html = client.get("/").content.decode()
-    assert 'data-testid="fig-staff"' in html
+    assert 'data-testid="fig-staff">3<' in html
     assert 'data-testid="fig-units">6<' in html
+    data = json.loads(re.search(r'id="activity-data" type="application/json">(.*?)</script>', html).group(1))
+    assert [s["name"] for s in data["series"]] == ["界面"]  # the UI channel's series, in Chinese
+    assert sum(data["series"][0]["data"]) >= 1 and len(data["days"]) == 14
 
 
 @pytest.mark.parametrize("url", ["/staff/", "/org-units/", "/audit/"])
@@ -176,3 +192,36 @@ def test_list_pages_query_count_does_not_grow(org, make_user, url):
     for i in range(25):
         make_user("agent", org["a"], username=f"more{i}")
     assert count() == few
+
+
+def test_browser_accept_language_does_not_switch_the_ui_but_the_cookie_does(db):
+    assert 'lang="zh-hans"' in Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").get("/login/").content.decode()
+    client = Client()
+    client.cookies["django_language"] = "en"
+    assert 'lang="en"' in client.get("/login/").content.decode()
+
+
+def test_signing_in_restores_the_saved_language(org, make_user):
+    agent = make_user("agent", org["a"], preferred_language="en")
+    client = Client()
+    login(client, agent.username, PASSWORD)
+    assert 'lang="en"' in client.get("/").content.decode()
+
+
+def test_audit_page_names_record_types_and_fields_in_chinese(org, make_user):
+    supervisor = make_user("supervisor", org["a"])
+    client = Client()
+    client.force_login(supervisor)
+    client.post(
+        "/staff/new/",
+        {
+            "username": "n2",
+            "full_name": "新人二",
+            "password": "Long-Enough-Pass-5",
+            "org_unit": org["a"].pk,
+            "roles": ["agent"],
+        },
+    )
+    html = client.get("/audit/").content.decode()
+    assert "accounts.user" not in html.split("<tbody>")[1]
+    assert "用户名:" in html and "角色:" in html
