@@ -41,7 +41,7 @@ def field_label(field: str, label: str) -> str:
     model = _model(label)
     if model is not None:
         try:
-            return str(model._meta.get_field(field).verbose_name)
+            return str(getattr(model._meta.get_field(field), "verbose_name", field))
         except FieldDoesNotExist:
             pass
     return str(_EXTRA_FIELDS.get(field, field))
