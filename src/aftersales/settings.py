@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "aftersales.core",
     "aftersales.accounts",
+    "aftersales.customers",
+    "aftersales.catalog",
+    "aftersales.sales",
     "aftersales.web",
 ]
 

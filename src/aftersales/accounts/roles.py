@@ -26,38 +26,115 @@ _READ_BASE = ("accounts.view_user", "accounts.view_orgunit")
 _SUPERVISE = (*_READ_BASE, "accounts.add_user", "accounts.change_user", "core.view_auditentry")
 _HEAD_OFFICE = ("accounts.view_all_units",)
 
+# Base data (issue 3): everybody on the staff reads it; who writes which part differs by role.
+_READ_BASE_DATA = (
+    "customers.view_customer",
+    "catalog.view_productmodel",
+    "catalog.view_soldunit",
+    "catalog.view_warrantypolicy",
+    "catalog.view_feeschedule",
+    "sales.view_servicecontract",
+)
+_CUSTOMER_WRITE = (
+    "customers.add_customer",
+    "customers.change_customer",
+    "catalog.add_soldunit",
+    "catalog.change_soldunit",
+)
+_ORDERS = ("sales.view_salesorder",)
+_ORDER_WRITE = (
+    "sales.add_salesorder",
+    "sales.change_salesorder",
+    "sales.add_servicecontract",
+    "sales.change_servicecontract",
+)
+_MASTER_DATA = (
+    "catalog.add_productmodel",
+    "catalog.change_productmodel",
+    "catalog.add_warrantypolicy",
+    "catalog.change_warrantypolicy",
+    "catalog.add_feeschedule",
+    "catalog.change_feeschedule",
+)
+_PERSONAL_DATA = ("customers.view_personal_data",)
+_EXPORT_PERSONAL = ("customers.export_personal_data",)
+_MERGE = ("customers.merge_customer",)
+_READ = (*_READ_BASE, *_READ_BASE_DATA)
+
 ROLES: tuple[Role, ...] = (
     Role("customer", _("Customer / member"), _("Submits and tracks own requests in the portal"), (), staff=False),
-    Role("agent", _("Service agent"), _("Takes calls and messages, registers requests, revisits"), _READ_BASE),
-    Role("sales", _("Sales staff"), _("Owns customers, judges problems first, escalates them"), _READ_BASE),
-    Role("technician", _("Service engineer"), _("Appointments, on-site and in-factory repair"), _READ_BASE),
-    Role("expert", _("Expert"), _("Answers hard questions, calls members"), _READ_BASE),
+    Role(
+        "agent",
+        _("Service agent"),
+        _("Takes calls and messages, registers requests, revisits"),
+        (*_READ, *_CUSTOMER_WRITE, *_ORDERS),
+    ),
+    Role(
+        "sales",
+        _("Sales staff"),
+        _("Owns customers, judges problems first, escalates them"),
+        (*_READ, *_CUSTOMER_WRITE, *_ORDERS, *_ORDER_WRITE),
+    ),
+    Role("technician", _("Service engineer"), _("Appointments, on-site and in-factory repair"), _READ),
+    Role("expert", _("Expert"), _("Answers hard questions, calls members"), (*_READ, *_ORDERS)),
     Role(
         "supervisor",
         _("After-sales supervisor"),
         _("Queues, dispatch, escalations, approvals, spot checks"),
-        _SUPERVISE,
+        (*_SUPERVISE, *_READ, *_CUSTOMER_WRITE, *_ORDERS, *_ORDER_WRITE, *_PERSONAL_DATA, *_MERGE),
     ),
-    Role("qa", _("QA department"), _("Investigates quality complaints and claims"), _READ_BASE),
-    Role("parts_clerk", _("Parts clerk"), _("Spare-parts stock, receipts, issues, stock-takes"), _READ_BASE),
-    Role("partner", _("Outlet / partner"), _("Regional service point: repairs and warranty claims"), _READ_BASE),
+    Role("qa", _("QA department"), _("Investigates quality complaints and claims"), (*_READ, *_ORDERS)),
+    Role("parts_clerk", _("Parts clerk"), _("Spare-parts stock, receipts, issues, stock-takes"), _READ),
+    Role(
+        "partner",
+        _("Outlet / partner"),
+        _("Regional service point: repairs and warranty claims"),
+        (*_READ, "catalog.add_soldunit", "catalog.change_soldunit"),
+    ),
     Role(
         "manager",
         _("Manager / director"),
         _("Dashboards, approvals above a limit, KPI schemes"),
-        (*_SUPERVISE, *_HEAD_OFFICE, "accounts.add_orgunit", "accounts.change_orgunit"),
+        (
+            *_SUPERVISE,
+            *_HEAD_OFFICE,
+            "accounts.add_orgunit",
+            "accounts.change_orgunit",
+            *_READ,
+            *_CUSTOMER_WRITE,
+            *_ORDERS,
+            *_ORDER_WRITE,
+            *_MASTER_DATA,
+            *_PERSONAL_DATA,
+            *_EXPORT_PERSONAL,
+            *_MERGE,
+        ),
     ),
     Role(
         "auditor",
         _("Auditor"),
         _("Read-only access to records and the audit trail"),
-        (*_READ_BASE, "core.view_auditentry", *_HEAD_OFFICE),
+        (*_READ, *_ORDERS, "core.view_auditentry", *_HEAD_OFFICE),
     ),
     Role(
         "admin",
         _("System administrator"),
         _("Users, roles, org units and settings"),
-        (*_SUPERVISE, *_HEAD_OFFICE, "accounts.add_orgunit", "accounts.change_orgunit", "accounts.view_apitoken"),
+        (
+            *_SUPERVISE,
+            *_HEAD_OFFICE,
+            "accounts.add_orgunit",
+            "accounts.change_orgunit",
+            "accounts.view_apitoken",
+            *_READ,
+            *_CUSTOMER_WRITE,
+            *_ORDERS,
+            *_ORDER_WRITE,
+            *_MASTER_DATA,
+            *_PERSONAL_DATA,
+            *_EXPORT_PERSONAL,
+            *_MERGE,
+        ),
     ),
 )
 

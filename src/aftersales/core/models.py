@@ -97,3 +97,48 @@ class SystemFlag(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class RegionLevel(models.IntegerChoices):
+    PROVINCE = 1, _("Province")
+    CITY = 2, _("City")
+    DISTRICT = 3, _("District / county")
+
+
+class Region(models.Model):
+    """A PRC administrative division (GB/T 2260 code), loaded from a maintained data package.
+
+    `code` is the 6-digit division code; `parent` is the next level up. Direct-administered
+    municipalities (北京市 …) appear as a province and again as their own city, as in the source data.
+    """
+
+    code = models.CharField(_("division code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=50)
+    level = models.PositiveSmallIntegerField(_("level"), choices=RegionLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    full_name = models.CharField(_("full name"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("administrative region")
+        verbose_name_plural = _("administrative regions")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["level", "name"], name="region_level_name_idx")]
+
+    def __str__(self) -> str:
+        return self.full_name or self.name
+
+
+class Sequence(models.Model):
+    """A named counter for human-readable numbers (customer numbers, order numbers, request numbers)."""
+
+    name = models.CharField(_("name"), max_length=50, primary_key=True)
+    value = models.BigIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
 
@@ -39,3 +39,18 @@ def scope_by_unit(qs: QuerySet[M], actor: Any, *, field: str = "org_unit") -> Qu
     if not unit_ids:
         return qs.none()
     return qs.filter(**{f"{field}__in": unit_ids})
+
+
+def scope_by_any_unit(qs: QuerySet[M], actor: Any, *, fields: tuple[str, ...]) -> QuerySet[M]:
+    """Rows where any of `fields` is a visible unit (e.g. a unit sold by my store OR owned by my customer)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return qs.none()
+    unit_ids = visible_unit_ids(actor)
+    if unit_ids is None:
+        return qs
+    if not unit_ids:
+        return qs.none()
+    condition = Q()
+    for name in fields:
+        condition |= Q(**{f"{name}__in": unit_ids})
+    return qs.filter(condition)

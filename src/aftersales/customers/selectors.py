@@ -1,0 +1,86 @@
+"""Reads of the customer archive, scoped to the actor's units."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from aftersales.core.errors import NotFound
+from aftersales.core.scoping import scope_by_unit
+from aftersales.customers import rules
+from aftersales.customers.models import Customer, CustomerAddress, CustomerPhone
+
+
+def customer_search_q(q: str) -> Q:
+    """What a search box means: a phone number (full, leading or last digits), a customer number, or a name."""
+    q = q.strip()
+    compact = re.sub(r"[\s\-()+]", "", q)
+    if compact.isdigit() and len(compact) >= 3:
+        digits = rules.normalise_phone(compact)
+        # "1234" → last digits (an indexed prefix search on the reversed number); "138123" → leading digits.
+        phone_ids = CustomerPhone.objects.filter(
+            Q(reversed_number__startswith=digits[::-1]) | Q(number__startswith=digits)
+        ).values("customer_id")
+        return Q(pk__in=phone_ids)
+    return Q(name__icontains=q) | Q(code__iexact=q) | Q(company_credit_code__iexact=q)
+
+
+def customer_list(
+    *,
+    actor: Any,
+    q: str = "",
+    tier: str = "",
+    kind: str = "",
+    owner_id: int | None = None,
+    unit_id: int | None = None,
+    tag: str = "",
+    include_merged: bool = False,
+) -> QuerySet[Customer]:
+    qs = scope_by_unit(Customer.objects.all(), actor, field="org_unit")
+    if not include_merged:
+        qs = qs.filter(merged_into__isnull=True)
+    if q:
+        qs = qs.filter(customer_search_q(q))
+    if tier:
+        qs = qs.filter(tier=tier)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if unit_id:
+        qs = qs.filter(org_unit_id=unit_id)
+    if tag:
+        qs = qs.filter(tags__name=tag)
+    return (
+        qs.select_related("org_unit", "owner")
+        .prefetch_related(
+            Prefetch("phones", queryset=CustomerPhone.objects.order_by("-is_primary", "id")),
+            Prefetch(
+                "addresses", queryset=CustomerAddress.objects.select_related("region").order_by("-is_default", "id")
+            ),
+            "tags",
+        )
+        .order_by("-id")
+    )
+
+
+def customer_get(*, actor: Any, customer_id: int) -> Customer:
+    customer = (
+        customer_list(actor=actor, include_merged=True)
+        .prefetch_related("contacts")
+        .select_related("merged_into")
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise NotFound()
+    return customer
+
+
+def customer_get_by_code(*, actor: Any, code: str) -> Customer:
+    customer = customer_list(actor=actor, include_merged=True).filter(code=code).first()
+    if customer is None:
+        raise NotFound()
+    return customer
