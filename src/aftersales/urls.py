@@ -14,6 +14,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("customers/", include("aftersales.customers.urls")),
+    path("catalog/", include("aftersales.catalog.urls")),
+    path("sales/", include("aftersales.sales.urls")),
     path("", include("aftersales.web.urls")),
 ]
 

@@ -1,0 +1,7 @@
+"""UI URLs of the sales app."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "sales"
+
+urlpatterns: list = []
