@@ -18,10 +18,13 @@ from ninja.utils import check_csrf
 
 from aftersales.accounts.api import router as accounts_router
 from aftersales.accounts.services import api_token_authenticate
+from aftersales.catalog.api import router as catalog_router
 from aftersales.core import context
 from aftersales.core.api import router as core_router
 from aftersales.core.context import Channel
 from aftersales.core.errors import DomainError
+from aftersales.customers.api import router as customers_router
+from aftersales.sales.api import router as sales_router
 
 logger = logging.getLogger(__name__)
 
@@ -186,3 +189,6 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
+api.add_router("/", customers_router)
+api.add_router("/", catalog_router)
+api.add_router("/", sales_router)

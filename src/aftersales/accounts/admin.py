@@ -15,18 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts import services
 from aftersales.accounts.models import ApiToken, LoginThrottle, OrgUnit, User
+from aftersales.core.admin_base import ReadOnlyAdmin
 from aftersales.core.errors import DomainError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(OrgUnit)

@@ -23,7 +23,7 @@ from aftersales.accounts.schemas import (
     UserRolesIn,
     UserUpdateIn,
 )
-from aftersales.core.pagination import PagePagination
+from aftersales.core.pagination import PagePagination, Shaped
 
 router = Router(tags=["accounts"])
 
@@ -121,23 +121,7 @@ def user_list(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     users = selectors.user_list(
         actor=request.user, q=filters.q, role=filters.role, unit_id=filters.org_unit_id, active=filters.is_active
     )
-    return _LazyUsers(users)
-
-
-class _LazyUsers:
-    """Paginate the queryset, then shape only the page's rows (roles come from the prefetch)."""
-
-    def __init__(self, qs: Any) -> None:
-        self.qs = qs
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [user_out(u) for u in self.qs[item]]
+    return Shaped(users, user_out)
 
 
 @router.get("/users/{user_id}", response=UserOut)

@@ -120,5 +120,14 @@ def load(ctx: DemoContext) -> None:
         [through(user_id=u.pk, group_id=groups[r].pk) for u, r in zip(users, roles_of, strict=True)], batch_size=2000
     )
     ctx.shared["org_units"] = {"root": root, "outlets": outlets, "stores": stores, "departments": departments}
+    # The hotline (客服中心) serves the whole company: its staff see every unit.
+    call_centre = departments[0]
+    User.additional_units.through.objects.bulk_create(
+        [
+            User.additional_units.through(user_id=u.pk, orgunit_id=root.pk)
+            for u in users
+            if u.org_unit_id == call_centre.pk
+        ]
+    )
     ctx.shared["staff"] = list(zip(users, roles_of, strict=True))
     ctx.log(f"  {len(by_id)} org units, {len(users)} staff (demo password for every demo account: {DEMO_PASSWORD})")

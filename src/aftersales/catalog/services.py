@@ -24,6 +24,8 @@ from aftersales.catalog.models import (
     SoldUnit,
     UnitOwnership,
     UnitStatus,
+    ValueAddedKind,
+    ValueAddedService,
     WarrantyPolicy,
     WarrantyStart,
 )
@@ -498,3 +500,35 @@ def fee_schedule_create(
             },
         )
     return schedule
+
+
+def value_added_service_create(
+    *, actor: Any, product_model: ProductModel, kind: str, name: str, months: int, visits: int, price: Decimal
+) -> ValueAddedService:
+    """A paid service sold with a model (extended warranty, periodic maintenance …)."""
+    require_perm(actor, "catalog.change_productmodel")
+    errors: list[FieldError] = []
+    if kind not in ValueAddedKind.values:
+        errors.append(FieldError("kind", _("Choose one of the allowed values.")))
+    if not name.strip():
+        errors.append(FieldError("name", _("This field is required.")))
+    if price < 0:
+        errors.append(FieldError("price", _("The amount cannot be negative.")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        service = ValueAddedService.objects.create(
+            product_model=product_model,
+            kind=kind,
+            name=name.strip(),
+            months=months,
+            visits=visits,
+            price=price.quantize(MONEY),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.CREATE,
+            target=service,
+            changes={"name": [None, service.name], "price": [None, str(service.price)]},
+        )
+    return service

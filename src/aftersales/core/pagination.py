@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -31,7 +32,7 @@ class PagePagination(PaginationBase):
     ) -> dict[str, Any]:
         size = min(pagination.page_size, settings.API_PAGE_SIZE_MAX)
         offset = (pagination.page - 1) * size
-        count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
+        count = queryset.count() if isinstance(queryset, QuerySet | Shaped) else len(queryset)
         return {
             "items": list(queryset[offset : offset + size]),
             "count": count,
@@ -39,3 +40,22 @@ class PagePagination(PaginationBase):
             "page_size": size,
             "pages": max(1, math.ceil(count / size)) if count else 0,
         }
+
+
+class Shaped:
+    """A queryset that the paginator slices first; only the page's rows are then shaped for output.
+
+    Lets an endpoint build its output dicts (masking, computed fields) without touching other pages.
+    """
+
+    def __init__(self, qs: QuerySet[Any], shape: Callable[[Any], Any]) -> None:
+        self.qs, self.shape = qs, shape
+
+    def count(self) -> int:
+        return int(self.qs.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Any]:
+        return [self.shape(row) for row in self.qs[item]]
