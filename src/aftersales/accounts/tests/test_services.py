@@ -268,3 +268,13 @@ def test_expired_throttles_are_forgotten_and_live_ones_kept(db):
     assert services.login_throttles_expire() == 1
     assert set(LoginThrottle.objects.values_list("username", flat=True)) == {"locked", "fresh"}
     assert services.login_throttles_expire() == 0
+
+
+def test_every_permission_named_in_the_roles_table_exists(db):
+    from django.contrib.auth.models import Permission
+
+    from aftersales.accounts.roles import ROLES
+
+    existing = {f"{p.content_type.app_label}.{p.codename}" for p in Permission.objects.select_related("content_type")}
+    named = {perm for role in ROLES for perm in role.permissions}
+    assert named - existing == set()
