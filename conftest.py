@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
 
 from aftersales.accounts import rules
@@ -90,3 +91,47 @@ def ui_client_for() -> Callable[[User], Client]:
         return client
 
     return make
+
+
+@pytest.fixture
+def _database_triggers_off(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """Switch the database's own triggers off for a transactional test, and on again after its flush.
+
+    The audit trail is append-only in the database (triggers refuse UPDATE, DELETE and TRUNCATE), but a
+    transactional test (which the live server needs) ends by flushing every table, which they refuse.
+    """
+    triggers: list[tuple[str, ...]] = []
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            triggers = cursor.fetchall()
+            for name, _sql in triggers:
+                cursor.execute(f'DROP TRIGGER "{name}"')
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace"
+            )
+            triggers = cursor.fetchall()
+            for (table,) in triggers:
+                cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for _name, sql in triggers:
+                cursor.execute(sql)
+        elif connection.vendor == "postgresql":
+            for (table,) in triggers:
+                cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+    # pytest-django has already closed the test's connections; close the one opened here again, or it
+    # outlives the session and PostgreSQL refuses to drop the test database ("being accessed by other users").
+    connection.close()
+
+
+@pytest.fixture
+def transactional_db(_database_triggers_off: None, transactional_db: None) -> None:
+    """pytest-django's `transactional_db`, set up after (so torn down before) `_database_triggers_off`.
+
+    Overridden rather than autouse because pytest-django's own autouse `_live_server_helper` requests
+    `transactional_db` before any autouse fixture of ours could run.
+    """

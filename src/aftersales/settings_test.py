@@ -4,7 +4,8 @@ import os
 import tempfile
 
 os.environ["AFTERSALES_TESTING"] = "1"
-os.environ.setdefault("AFTERSALES_DATA_DIR", tempfile.mkdtemp(prefix="aftersales-test-"))
+# One fixed directory per user, not a new one per run (./test sets its own).
+os.environ.setdefault("AFTERSALES_DATA_DIR", os.path.join(tempfile.gettempdir(), f"aftersales-test-{os.getuid()}"))
 os.environ.setdefault("AFTERSALES_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
 from aftersales.settings import *  # noqa: E402,F403

@@ -80,7 +80,7 @@ def org_unit_detail(request: HttpRequest, unit_id: int) -> OrgUnit:
 
 
 @router.post("/org-units", response={201: OrgUnitOut})
-def org_unit_create(request: HttpRequest, payload: OrgUnitCreateIn) -> tuple[int, OrgUnit]:
+def org_unit_create(request: HttpRequest, payload: OrgUnitCreateIn) -> OrgUnit:
     parent = selectors.org_unit_get(actor=request.user, unit_id=payload.parent_id) if payload.parent_id else None
     unit = services.org_unit_create(
         actor=request.user,
@@ -91,7 +91,7 @@ def org_unit_create(request: HttpRequest, payload: OrgUnitCreateIn) -> tuple[int
         phone=payload.phone,
         address=payload.address,
     )
-    return 201, unit
+    return unit
 
 
 @router.put("/org-units/{unit_id}", response=OrgUnitOut)
@@ -130,7 +130,7 @@ def user_detail(request: HttpRequest, user_id: int) -> dict[str, Any]:
 
 
 @router.post("/users", response={201: UserOut})
-def user_create(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[str, Any]]:
+def user_create(request: HttpRequest, payload: UserCreateIn) -> dict[str, Any]:
     unit = selectors.org_unit_get(actor=request.user, unit_id=payload.org_unit_id) if payload.org_unit_id else None
     user = services.user_create(
         actor=request.user,
@@ -144,7 +144,7 @@ def user_create(request: HttpRequest, payload: UserCreateIn) -> tuple[int, dict[
         roles=payload.roles,
         kind=payload.kind,
     )
-    return 201, user_out(user)
+    return user_out(user)
 
 
 @router.put("/users/{user_id}", response=UserOut)
@@ -178,11 +178,11 @@ def api_token_list(request: HttpRequest) -> Any:
 
 
 @router.post("/tokens", response={201: ApiTokenCreatedOut}, summary="Create an API token (shown once)")
-def api_token_create(request: HttpRequest, payload: ApiTokenCreateIn) -> tuple[int, dict[str, Any]]:
+def api_token_create(request: HttpRequest, payload: ApiTokenCreateIn) -> dict[str, Any]:
     token, raw = services.api_token_create(actor=request.user, name=payload.name, expires_at=payload.expires_at)
     data = ApiTokenOut.from_orm(token).dict()
     data["token"] = raw
-    return 201, data
+    return data
 
 
 @router.post("/tokens/{token_id}/revoke", response=ApiTokenOut)

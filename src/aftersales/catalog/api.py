@@ -59,8 +59,8 @@ def _policy_data(payload: PolicyIn) -> services.PolicyData:
 
 
 @router.post("/warranty-policies", response={201: PolicyOut})
-def policy_create(request: HttpRequest, payload: PolicyIn) -> tuple[int, WarrantyPolicy]:
-    return 201, services.warranty_policy_create(actor=request.user, data=_policy_data(payload))
+def policy_create(request: HttpRequest, payload: PolicyIn) -> WarrantyPolicy:
+    return services.warranty_policy_create(actor=request.user, data=_policy_data(payload))
 
 
 @router.put("/warranty-policies/{policy_id}", response=PolicyOut)
@@ -98,9 +98,9 @@ def _model_data(payload: ProductModelIn) -> services.ModelData:
 
 
 @router.post("/products", response={201: ProductModelOut})
-def model_create(request: HttpRequest, payload: ProductModelIn) -> tuple[int, ProductModel]:
+def model_create(request: HttpRequest, payload: ProductModelIn) -> ProductModel:
     model = services.product_model_create(actor=request.user, data=_model_data(payload))
-    return 201, selectors.product_model_get(model_id=model.pk)
+    return selectors.product_model_get(model_id=model.pk)
 
 
 @router.put("/products/{model_id}", response=ProductModelOut)
@@ -167,9 +167,9 @@ def _unit_data(payload: UnitIn) -> services.UnitData:
 
 
 @router.post("/units", response={201: UnitOut}, summary="Register a sold unit")
-def unit_create(request: HttpRequest, payload: UnitIn) -> tuple[int, dict[str, Any]]:
+def unit_create(request: HttpRequest, payload: UnitIn) -> dict[str, Any]:
     unit = services.unit_register(actor=request.user, data=_unit_data(payload))
-    return 201, unit_out(selectors.unit_get(actor=request.user, unit_id=unit.pk))
+    return unit_out(selectors.unit_get(actor=request.user, unit_id=unit.pk))
 
 
 @router.put("/units/{unit_id}", response=UnitOut)
@@ -280,7 +280,7 @@ def schedule_detail(request: HttpRequest, schedule_id: int) -> dict[str, Any]:
 
 
 @router.post("/fee-schedule", response={201: FeeScheduleDetailOut}, summary="A new version of the fee schedule")
-def schedule_create(request: HttpRequest, payload: FeeScheduleIn) -> tuple[int, dict[str, Any]]:
+def schedule_create(request: HttpRequest, payload: FeeScheduleIn) -> dict[str, Any]:
     schedule = services.fee_schedule_create(
         actor=request.user,
         name=payload.name,
@@ -290,4 +290,4 @@ def schedule_create(request: HttpRequest, payload: FeeScheduleIn) -> tuple[int, 
         labour_items=[services.LabourItemData(**i.dict()) for i in payload.labour_items],
         bands=[services.BandData(**b.dict()) for b in payload.call_out_bands],
     )
-    return 201, schedule_detail(request, schedule.pk)
+    return schedule_detail(request, schedule.pk)

@@ -163,11 +163,11 @@ def customer_detail(request: HttpRequest, customer_id: int, full: bool = False) 
     response={201: CustomerOut},
     summary="Register a customer (409 duplicate_customer on a likely duplicate)",
 )
-def customer_create(request: HttpRequest, payload: CustomerCreateIn) -> tuple[int, dict[str, Any]]:
+def customer_create(request: HttpRequest, payload: CustomerCreateIn) -> dict[str, Any]:
     customer = services.customer_create(
         actor=request.user, data=customer_data(payload), allow_duplicate=payload.allow_duplicate
     )
-    return 201, customer_out(selectors.customer_get(actor=request.user, customer_id=customer.pk), full=False)
+    return customer_out(selectors.customer_get(actor=request.user, customer_id=customer.pk), full=False)
 
 
 @router.put(

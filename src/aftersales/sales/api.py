@@ -91,7 +91,7 @@ def order_detail(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 
 @router.post("/orders", response={201: OrderDetailOut})
-def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str, Any]]:
+def order_create(request: HttpRequest, payload: OrderIn) -> dict[str, Any]:
     order = services.order_create(
         actor=request.user,
         customer_id=payload.customer_id,
@@ -101,7 +101,7 @@ def order_create(request: HttpRequest, payload: OrderIn) -> tuple[int, dict[str,
         note=payload.note,
         lines=[services.LineData(**line.dict()) for line in payload.lines],
     )
-    return 201, order_detail(request, order.pk)
+    return order_detail(request, order.pk)
 
 
 @router.post("/orders/{order_id}/deliver", response=OrderDetailOut, summary="Deliver serials: each becomes a sold unit")
@@ -169,10 +169,10 @@ def contract_detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
 
 
 @router.post("/contracts", response={201: ContractOut})
-def contract_create(request: HttpRequest, payload: ContractIn) -> tuple[int, dict[str, Any]]:
+def contract_create(request: HttpRequest, payload: ContractIn) -> dict[str, Any]:
     data = services.ContractData(**{**payload.dict(), "unit_ids": tuple(payload.unit_ids)})
     contract = services.contract_create(actor=request.user, data=data)
-    return 201, contract_detail(request, contract.pk)
+    return contract_detail(request, contract.pk)
 
 
 def _transition(request: HttpRequest, contract_id: int, payload: TransitionIn, target: str) -> dict[str, Any]:
