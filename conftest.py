@@ -103,16 +103,12 @@ def _database_triggers_off(django_db_setup: None, django_db_blocker: Any) -> Ite
     triggers: list[tuple[str, ...]] = []
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditentry'")
             triggers = cursor.fetchall()
             for name, _sql in triggers:
                 cursor.execute(f'DROP TRIGGER "{name}"')
         elif connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                "WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace"
-            )
-            triggers = cursor.fetchall()
+            triggers = [("core_auditentry",)]
             for (table,) in triggers:
                 cursor.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
     yield

@@ -25,6 +25,7 @@ from aftersales.core.context import Channel
 from aftersales.core.errors import DomainError
 from aftersales.customers.api import router as customers_router
 from aftersales.sales.api import router as sales_router
+from aftersales.service.api import router as service_router
 
 logger = logging.getLogger(__name__)
 
@@ -192,3 +193,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", catalog_router)
 api.add_router("/", sales_router)
+api.add_router("/", service_router)

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.catalog",
     "aftersales.sales",
+    "aftersales.service",
     "aftersales.web",
 ]
 

@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/", include("aftersales.customers.urls")),
     path("catalog/", include("aftersales.catalog.urls")),
     path("sales/", include("aftersales.sales.urls")),
+    path("service/", include("aftersales.service.urls")),
     path("", include("aftersales.web.urls")),
 ]
 

@@ -59,7 +59,10 @@ _MASTER_DATA = (
 _PERSONAL_DATA = ("customers.view_personal_data",)
 _EXPORT_PERSONAL = ("customers.export_personal_data",)
 _MERGE = ("customers.merge_customer",)
-_READ = (*_READ_BASE, *_READ_BASE_DATA)
+_SR_READ = ("service.view_servicerequest",)
+_SR_WORK = (*_SR_READ, "service.add_servicerequest", "service.change_servicerequest")
+_SR_DISPATCH = ("service.dispatch_servicerequest",)
+_READ = (*_READ_BASE, *_READ_BASE_DATA, *_SR_READ)
 
 ROLES: tuple[Role, ...] = (
     Role("customer", _("Customer / member"), _("Submits and tracks own requests in the portal"), (), staff=False),
@@ -67,29 +70,39 @@ ROLES: tuple[Role, ...] = (
         "agent",
         _("Service agent"),
         _("Takes calls and messages, registers requests, revisits"),
-        (*_READ, *_CUSTOMER_WRITE, *_ORDERS),
+        (*_READ, *_CUSTOMER_WRITE, *_ORDERS, *_SR_WORK, *_SR_DISPATCH),
     ),
     Role(
         "sales",
         _("Sales staff"),
         _("Owns customers, judges problems first, escalates them"),
-        (*_READ, *_CUSTOMER_WRITE, *_ORDERS, *_ORDER_WRITE),
+        (*_READ, *_CUSTOMER_WRITE, *_ORDERS, *_ORDER_WRITE, *_SR_WORK),
     ),
-    Role("technician", _("Service engineer"), _("Appointments, on-site and in-factory repair"), _READ),
-    Role("expert", _("Expert"), _("Answers hard questions, calls members"), (*_READ, *_ORDERS)),
+    Role("technician", _("Service engineer"), _("Appointments, on-site and in-factory repair"), (*_READ, *_SR_WORK)),
+    Role("expert", _("Expert"), _("Answers hard questions, calls members"), (*_READ, *_ORDERS, *_SR_WORK)),
     Role(
         "supervisor",
         _("After-sales supervisor"),
         _("Queues, dispatch, escalations, approvals, spot checks"),
-        (*_SUPERVISE, *_READ, *_CUSTOMER_WRITE, *_ORDERS, *_ORDER_WRITE, *_PERSONAL_DATA, *_MERGE),
+        (
+            *_SUPERVISE,
+            *_READ,
+            *_CUSTOMER_WRITE,
+            *_ORDERS,
+            *_ORDER_WRITE,
+            *_PERSONAL_DATA,
+            *_MERGE,
+            *_SR_WORK,
+            *_SR_DISPATCH,
+        ),
     ),
-    Role("qa", _("QA department"), _("Investigates quality complaints and claims"), (*_READ, *_ORDERS)),
+    Role("qa", _("QA department"), _("Investigates quality complaints and claims"), (*_READ, *_ORDERS, *_SR_WORK)),
     Role("parts_clerk", _("Parts clerk"), _("Spare-parts stock, receipts, issues, stock-takes"), _READ),
     Role(
         "partner",
         _("Outlet / partner"),
         _("Regional service point: repairs and warranty claims"),
-        (*_READ, "catalog.add_soldunit", "catalog.change_soldunit"),
+        (*_READ, "catalog.add_soldunit", "catalog.change_soldunit", *_SR_WORK),
     ),
     Role(
         "manager",
@@ -108,6 +121,8 @@ ROLES: tuple[Role, ...] = (
             *_PERSONAL_DATA,
             *_EXPORT_PERSONAL,
             *_MERGE,
+            *_SR_WORK,
+            *_SR_DISPATCH,
         ),
     ),
     Role(
@@ -134,6 +149,8 @@ ROLES: tuple[Role, ...] = (
             *_PERSONAL_DATA,
             *_EXPORT_PERSONAL,
             *_MERGE,
+            *_SR_WORK,
+            *_SR_DISPATCH,
         ),
     ),
 )

@@ -2,6 +2,8 @@
 
 from django.db import migrations
 
+from aftersales.core.migration_sql import vendor_sql
+
 SQLITE = [
     """CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry
        BEGIN SELECT RAISE(ABORT, 'audit entries are immutable'); END""",
@@ -28,20 +30,12 @@ POSTGRES_REVERSE = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": SQLITE, "postgresql": POSTGRES}),
-            _run({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
+            vendor_sql({"sqlite": SQLITE, "postgresql": POSTGRES}),
+            vendor_sql({"sqlite": SQLITE_REVERSE, "postgresql": POSTGRES_REVERSE}),
         )
     ]

@@ -1,0 +1,401 @@
+"""The service request (服务单/工单) and everything that happens to it.
+
+One record type with a `type`; its status moves only through `service.rules.TRANSITIONS`, each move
+by one service function; every step is a `TimelineEntry` (nothing is deleted).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.models import TimeStampedModel, VersionedModel
+
+
+class RequestType(models.TextChoices):
+    CONSULTATION = "consultation", _("Consultation")
+    REPAIR = "repair", _("Repair")
+    MAINTENANCE = "maintenance", _("Maintenance")
+    INSTALLATION = "installation", _("Installation")
+    DELIVERY = "delivery", _("Delivery")
+    RETURN = "return", _("Return")
+    EXCHANGE = "exchange", _("Exchange")
+    COMPLAINT = "complaint", _("Complaint")
+    SUGGESTION = "suggestion", _("Suggestion")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    REGISTERED = "registered", _("Registered")
+    DISPATCHED = "dispatched", _("Dispatched")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_CUSTOMER = "waiting_customer", _("Waiting for customer")
+    WAITING_PARTS = "waiting_parts", _("Waiting for parts")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Urgency(models.TextChoices):
+    CRITICAL = "critical", _("Critical")
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WALK_IN = "walk_in", _("Walk-in")
+    PORTAL = "portal", _("Customer portal")
+    SCAN = "scan", _("Scan to report")
+    EMAIL = "email", _("E-mail")
+    WECHAT = "wechat", _("WeChat")
+    SMS = "sms", _("SMS")
+    API = "api", _("API")
+
+
+class FaultCategory(models.Model):
+    """A node of the fault tree of a product line (e.g. 制冷系统 → 不制冷)."""
+
+    product_line = models.ForeignKey(
+        "catalog.ProductLine", verbose_name=_("product line"), on_delete=models.PROTECT, related_name="fault_categories"
+    )
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=60)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("fault category")
+        verbose_name_plural = _("fault categories")
+        ordering = ["product_line", "code"]
+        constraints = [models.UniqueConstraint(fields=["product_line", "code"], name="fault_code_unique_per_line")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceRequest(VersionedModel):
+    """A customer's request, from the moment it is received to its close."""
+
+    number = models.CharField(_("request number"), max_length=20, unique=True)
+    type = models.CharField(_("type"), max_length=14, choices=RequestType.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    contact_name = models.CharField(_("contact name"), max_length=100, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        "catalog.SoldUnit",
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="service_requests",
+    )
+    product_model = models.ForeignKey(
+        "catalog.ProductModel",
+        verbose_name=_("product model"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("problem description"), blank=True)
+    fault_category = models.ForeignKey(
+        FaultCategory,
+        verbose_name=_("fault category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received at"))
+    promised_at = models.DateTimeField(_("promised time"), null=True, blank=True)
+    promise_note = models.CharField(_("what was promised"), max_length=200, blank=True)
+    org_unit = models.ForeignKey(
+        "accounts.OrgUnit", verbose_name=_("owner team"), on_delete=models.PROTECT, related_name="service_requests"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_requests",
+    )
+    is_escalated = models.BooleanField(_("escalated"), default=False)
+    warranty_covered = models.BooleanField(_("under warranty"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("service request")
+        verbose_name_plural = _("service requests")
+        ordering = ["-id"]
+        permissions = [("dispatch_servicerequest", _("Can assign service requests to staff and teams"))]
+        indexes = [
+            # The queues: a team's open requests, an assignee's, the unassigned; newest first.
+            models.Index(fields=["org_unit", "status", "id"], name="sr_unit_status_idx"),
+            models.Index(fields=["assignee", "status", "id"], name="sr_assignee_status_idx"),
+            models.Index(fields=["customer", "id"], name="sr_customer_idx"),
+            models.Index(fields=["status", "id"], name="sr_status_idx"),
+            models.Index(fields=["received_at"], name="sr_received_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True) | models.Q(rating__gte=1, rating__lte=5), name="sr_rating_1_5"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class EntryKind(models.TextChoices):
+    REPLY = "reply", _("Reply to customer")
+    NOTE = "note", _("Internal note")
+    CUSTOMER = "customer", _("Customer message")
+    STATUS = "status", _("Status change")
+    ASSIGNMENT = "assignment", _("Assignment")
+    ESCALATION = "escalation", _("Escalation")
+    SYSTEM = "system", _("System")
+
+
+class TimelineEntry(models.Model):
+    """One step on a request's timeline. Public entries are what the customer sees."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="timeline"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
+    is_public = models.BooleanField(_("visible to customer"), default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    author_label = models.CharField(_("author name"), max_length=150, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline")
+        ordering = ["request", "id"]
+        indexes = [models.Index(fields=["request", "id"], name="timeline_request_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.kind}"
+
+
+class Attachment(TimeStampedModel):
+    """A file on a request (photos of the fault, documents); stored under a generated safe name."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    entry = models.ForeignKey(
+        TimelineEntry,
+        verbose_name=_("timeline entry"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to="requests/%Y/%m/")
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    is_public = models.BooleanField(_("visible to customer"), default=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["request", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class Escalation(models.Model):
+    """An escalation (上报) of a request to a team or a supervisor, with what was found and done."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    to_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("escalated to team"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("escalated to"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    found = models.TextField(_("what was found"))
+    done = models.TextField(_("what was already done"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("escalated by"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("escalated at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("escalation")
+        verbose_name_plural = _("escalations")
+        ordering = ["request", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} → {self.to_unit_id or self.to_user_id}"
+
+
+class IdempotencyKey(models.Model):
+    """A create request's Idempotency-Key: a retry gets the stored response instead of a second record."""
+
+    key = models.CharField(_("key"), max_length=100)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_user_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SearchDocument(models.Model):
+    """The bigram text of a request (number, customer, phone, serial, title, description, replies).
+
+    SQLite indexes it with an FTS5 external-content table kept in step by triggers; PostgreSQL with a
+    generated tsvector column and a GIN index (migration 0002).
+    """
+
+    request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    body = models.TextField()
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self) -> str:
+        return str(self.request_id)
+
+
+class Strategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOAD = "least_load", _("Least load")
+
+
+class StaffAvailability(models.Model):
+    """Whether a staff member takes new requests, what they can do, and how many open requests at most."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff member"), on_delete=models.CASCADE, related_name="availability"
+    )
+    on_duty = models.BooleanField(_("on duty"), default=True)
+    skills = models.CharField(
+        _("skills"), max_length=200, blank=True, help_text=_("comma-separated tags, e.g. 空调,净水")
+    )
+    max_open = models.PositiveSmallIntegerField(_("cap of open requests"), default=20)
+
+    class Meta:
+        verbose_name = _("staff availability")
+        verbose_name_plural = _("staff availability")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def skill_set(self) -> frozenset[str]:
+        return frozenset(s.strip() for s in self.skills.replace("，", ",").split(",") if s.strip())
+
+
+class AssignmentRule(models.Model):
+    """Who gets a new request: the first matching rule (by priority) picks among its team's eligible staff."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100, help_text=_("lower runs first"))
+    request_type = models.CharField(_("request type"), max_length=14, choices=RequestType.choices, blank=True)
+    product_line = models.ForeignKey(
+        "catalog.ProductLine",
+        verbose_name=_("product line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    within_unit = models.ForeignKey(
+        "accounts.OrgUnit",
+        verbose_name=_("for requests of (region/outlet)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    required_skills = models.CharField(_("required skills"), max_length=200, blank=True)
+    target_unit = models.ForeignKey(
+        "accounts.OrgUnit", verbose_name=_("assign to team"), on_delete=models.PROTECT, related_name="+"
+    )
+    strategy = models.CharField(_("strategy"), max_length=12, choices=Strategy.choices, default=Strategy.LEAST_LOAD)
+    last_assigned = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return self.name

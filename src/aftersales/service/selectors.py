@@ -1,0 +1,136 @@
+"""Reads of service requests: the queues, search, a request with its timeline — all scoped."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from aftersales.core.errors import NotFound
+from aftersales.core.scoping import visible_unit_ids
+from aftersales.service import rules
+from aftersales.service.models import Attachment, ServiceRequest, TimelineEntry
+from aftersales.service.policies import customer_id_of, is_customer_actor
+from aftersales.service.search import matching
+
+QUEUES = ("all", "mine", "team", "unassigned", "waiting", "open", "escalated", "done")
+
+
+def scoped(actor: Any) -> QuerySet[ServiceRequest]:
+    """Requests the actor may see: a customer their own; staff their units' and those assigned to them."""
+    qs = ServiceRequest.objects.all()
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return qs.none()
+    if is_customer_actor(actor):
+        customer_id = customer_id_of(actor)
+        return qs.filter(customer_id=customer_id) if customer_id else qs.none()
+    if not actor.has_perm("service.view_servicerequest"):
+        return qs.none()
+    units = visible_unit_ids(actor)
+    if units is None:
+        return qs
+    return qs.filter(Q(org_unit_id__in=units) | Q(assignee_id=actor.pk))
+
+
+def request_list(
+    *,
+    actor: Any,
+    queue: str = "all",
+    status: str = "",
+    type: str = "",  # noqa: A002 (the domain's word)
+    urgency: str = "",
+    team_id: int | None = None,
+    assignee_id: int | None = None,
+    customer_id: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    q: str = "",
+) -> QuerySet[ServiceRequest]:
+    """One query for the page (newest first, index-friendly) plus one count; filters combine."""
+    qs = scoped(actor)
+    if queue == "mine":
+        qs = qs.filter(assignee_id=actor.pk, status__in=rules.OPEN)
+    elif queue == "team":
+        qs = qs.filter(org_unit_id=actor.org_unit_id, status__in=rules.OPEN)
+    elif queue == "unassigned":
+        qs = qs.filter(assignee__isnull=True, status__in=rules.OPEN)
+    elif queue == "waiting":
+        qs = qs.filter(status__in=rules.WAITING)
+    elif queue == "open":
+        qs = qs.filter(status__in=rules.OPEN)
+    elif queue == "escalated":
+        qs = qs.filter(is_escalated=True, status__in=rules.OPEN)
+    elif queue == "done":
+        qs = qs.filter(status__in=rules.DONE)
+    if status:
+        qs = qs.filter(status=status)
+    if type:
+        qs = qs.filter(type=type)
+    if urgency:
+        qs = qs.filter(urgency=urgency)
+    if team_id:
+        qs = qs.filter(org_unit_id=team_id)
+    if assignee_id:
+        qs = qs.filter(assignee_id=assignee_id)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if since:
+        qs = qs.filter(received_at__gte=since)
+    if until:
+        qs = qs.filter(received_at__lt=until)
+    if q.strip():
+        text = q.strip()
+        qs = qs.filter(matching(text) | Q(number=text.upper()))
+    return qs.select_related("customer", "assignee", "org_unit", "unit", "product_model").order_by("-id")
+
+
+def request_get(*, actor: Any, request_id: int) -> ServiceRequest:
+    request = (
+        scoped(actor)
+        .select_related("customer", "assignee", "org_unit", "unit__product_model", "product_model", "fault_category")
+        .filter(pk=request_id)
+        .first()
+    )
+    if request is None:
+        raise NotFound()
+    return request
+
+
+def request_get_by_number(*, actor: Any, number: str) -> ServiceRequest:
+    request = scoped(actor).filter(number=number.strip().upper()).first()
+    if request is None:
+        raise NotFound()
+    return request
+
+
+def timeline(*, actor: Any, request: ServiceRequest) -> list[TimelineEntry]:
+    """The request's timeline in order; customers see only the public entries and attachments."""
+    entries = TimelineEntry.objects.filter(request=request).select_related("author")
+    attachments = Attachment.objects.order_by("id")
+    if is_customer_actor(actor):
+        entries = entries.filter(is_public=True)
+        attachments = attachments.filter(is_public=True)
+    return list(entries.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("id"))
+
+
+def incomplete_requests(*, actor: Any, limit: int = 500) -> list[tuple[ServiceRequest, list[str]]]:
+    """Requests lacking the fields their type and state require (feeds the record-completeness KPI)."""
+    result = []
+    for request in scoped(actor).exclude(status="cancelled").order_by("-id")[:limit]:
+        values = {
+            "customer": request.customer_id,
+            "title": request.title,
+            "channel": request.channel,
+            "received_at": request.received_at,
+            "urgency": request.urgency,
+            "unit": request.unit_id,
+            "product_model": request.product_model_id,
+            "fault_category": request.fault_category_id,
+            "promised_at": request.promised_at,
+            "resolution": request.resolution,
+        }
+        missing = rules.missing_fields(type=request.type, status=request.status, values=values)
+        if missing:
+            result.append((request, missing))
+    return result

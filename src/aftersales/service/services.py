@@ -1,0 +1,677 @@
+"""Every write of service requests: intake, each lifecycle move, assignment, escalation, timeline, rating."""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from aftersales.accounts.models import OrgUnit, User
+from aftersales.accounts.policies import require_unit
+from aftersales.catalog.models import ProductModel, SoldUnit
+from aftersales.catalog.selectors import unit_warranty
+from aftersales.core import events
+from aftersales.core.audit import audit_record, diff, snapshot
+from aftersales.core.errors import (
+    Conflict,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+    field_error,
+)
+from aftersales.core.models import AuditAction
+from aftersales.core.scoping import visible_unit_ids
+from aftersales.core.sequences import next_value
+from aftersales.core.versioning import save_versioned
+from aftersales.customers.models import Customer
+from aftersales.customers.rules import normalise_phone
+from aftersales.service import rules
+from aftersales.service.models import (
+    AssignmentRule,
+    Attachment,
+    Channel,
+    EntryKind,
+    Escalation,
+    FaultCategory,
+    IdempotencyKey,
+    RequestType,
+    ServiceRequest,
+    StaffAvailability,
+    Status,
+    TimelineEntry,
+    Urgency,
+)
+from aftersales.service.policies import customer_id_of, is_customer_actor, require_see, require_staff_perm
+from aftersales.service.search import document_refresh
+
+MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+ALLOWED_CONTENT_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "video/mp4",
+}
+
+
+def _label(actor: Any) -> str:
+    if actor is None or not getattr(actor, "pk", None):
+        return "系统"
+    return getattr(actor, "display_name", "") or actor.get_username()
+
+
+def _entry(
+    request: ServiceRequest, kind: str, actor: Any, body: str = "", *, public: bool = False, **data: Any
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        request=request,
+        kind=kind,
+        is_public=public,
+        author=actor if getattr(actor, "pk", None) else None,
+        author_label=_label(actor),
+        body=body,
+        data=data,
+    )
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestData:
+    type: str
+    customer_id: int
+    title: str
+    channel: str
+    description: str = ""
+    urgency: str = Urgency.NORMAL
+    unit_id: int | None = None
+    product_model_id: int | None = None
+    fault_category_id: int | None = None
+    contact_name: str = ""
+    contact_phone: str = ""
+    org_unit_id: int | None = None  # owner team; default: the customer's unit
+    received_at: dt.datetime | None = None
+    promised_at: dt.datetime | None = None
+    promise_note: str = ""
+    register: bool = True  # an agent's intake registers at once; portal/e-mail land as "received"
+    resolve_now: bool = False  # a consultation answered on the spot
+    resolution: str = ""
+    auto_assign: bool = True
+    attachments: tuple[UploadedFile, ...] = field(default_factory=tuple)
+
+
+def _validate_request(actor: Any, data: RequestData) -> tuple[Customer, SoldUnit | None, int]:
+    errors: list[FieldError] = []
+    if data.type not in RequestType.values:
+        errors.append(FieldError("type", _("Choose one of the allowed values.")))
+    if data.channel not in Channel.values:
+        errors.append(FieldError("channel", _("Choose one of the allowed values.")))
+    if data.urgency not in Urgency.values:
+        errors.append(FieldError("urgency", _("Choose one of the allowed values.")))
+    if not data.title.strip():
+        errors.append(FieldError("title", _("Describe the problem in a short title.")))
+    customer = Customer.objects.filter(pk=data.customer_id, merged_into__isnull=True).first()
+    if customer is None:
+        errors.append(FieldError("customer_id", _("Unknown customer.")))
+    unit = None
+    if data.unit_id is not None:
+        unit = SoldUnit.objects.select_related("product_model__warranty_policy").filter(pk=data.unit_id).first()
+        if unit is None or (customer is not None and unit.customer_id not in (None, customer.pk)):
+            errors.append(FieldError("unit_id", _("The unit does not exist or belongs to another customer.")))
+    if data.product_model_id is not None and not ProductModel.objects.filter(pk=data.product_model_id).exists():
+        errors.append(FieldError("product_model_id", _("Unknown product model.")))
+    if data.fault_category_id is not None and not FaultCategory.objects.filter(pk=data.fault_category_id).exists():
+        errors.append(FieldError("fault_category_id", _("Unknown fault category.")))
+    if data.contact_phone and len(normalise_phone(data.contact_phone)) < 7:
+        errors.append(FieldError("contact_phone", _("Not a valid phone number.")))
+    if data.resolve_now and not data.resolution.strip():
+        errors.append(FieldError("resolution", _("Say how the request was solved.")))
+    received = data.received_at or timezone.now()
+    if received > timezone.now() + dt.timedelta(minutes=5):
+        errors.append(FieldError("received_at", _("The time received cannot be in the future.")))
+    if data.promised_at and data.promised_at < received:
+        errors.append(FieldError("promised_at", _("The promised time must be after the time received.")))
+    for i, upload in enumerate(data.attachments):
+        errors.extend(_attachment_errors(upload, f"attachments.{i}"))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    assert customer is not None
+    owner_unit = data.org_unit_id or customer.org_unit_id
+    if not OrgUnit.objects.filter(pk=owner_unit).exists():
+        raise field_error("org_unit_id", _("Unknown org unit."))
+    return customer, unit, owner_unit
+
+
+def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") -> tuple[ServiceRequest, bool]:
+    """Take in a request from any channel. Returns (request, created); a repeated idempotency key
+    returns the request made the first time and `created=False`."""
+    if is_customer_actor(actor):
+        if customer_id_of(actor) != data.customer_id:
+            raise NotFound()
+    else:
+        if actor is None or not actor.has_perm("service.add_servicerequest"):
+            raise PermissionDenied()
+    if idempotency_key:
+        existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).select_related("request").first()
+        if existing is not None:
+            return existing.request, False
+    customer, unit, owner_unit = _validate_request(actor, data)
+    if not is_customer_actor(actor) and actor is not None:
+        require_unit(actor, customer.org_unit_id) if data.org_unit_id is None else require_unit(actor, data.org_unit_id)
+    received = data.received_at or timezone.now()
+    local_day = timezone.localtime(received).date()
+    covered = None
+    if unit is not None:
+        covered = unit_warranty(unit=unit, on=local_day).covered
+    try:
+        with transaction.atomic():
+            number = rules.request_number(local_day, next_value(f"sr-{local_day.isoformat()}"))
+            request = ServiceRequest(
+                number=number,
+                type=data.type,
+                status=Status.RECEIVED,
+                urgency=data.urgency,
+                channel=data.channel,
+                customer=customer,
+                contact_name=data.contact_name.strip(),
+                contact_phone=normalise_phone(data.contact_phone) if data.contact_phone else "",
+                unit=unit,
+                product_model_id=data.product_model_id or (unit.product_model_id if unit else None),
+                title=data.title.strip(),
+                description=data.description.strip(),
+                fault_category_id=data.fault_category_id,
+                received_at=received,
+                promised_at=data.promised_at,
+                promise_note=data.promise_note.strip(),
+                org_unit_id=owner_unit,
+                warranty_covered=covered,
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            request.save(force_insert=True)
+            if idempotency_key:
+                IdempotencyKey.objects.create(user=actor, key=idempotency_key, request=request)
+            _entry(request, EntryKind.SYSTEM, actor, public=True, event="received", channel=data.channel)
+            for upload in data.attachments:
+                _store_attachment(request, None, upload, actor, public=True)
+            audit_record(
+                actor=actor,
+                action=AuditAction.CREATE,
+                target=request,
+                changes=diff(
+                    {},
+                    snapshot(request, ["number", "type", "status", "urgency", "channel", "customer", "unit", "title"]),
+                ),
+            )
+            if data.resolve_now:
+                _move(actor, request, "register")
+                _move(actor, request, "resolve", resolution=data.resolution)
+            elif data.register and not is_customer_actor(actor):
+                _move(actor, request, "register")
+            document_refresh(request)
+    except IntegrityError:
+        # Two concurrent calls with the same key: the second loses the race on the unique key.
+        if idempotency_key:
+            existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).select_related("request").first()
+            if existing is not None:
+                return existing.request, False
+        raise
+    events.publish("request.received", request_id=request.pk)
+    if data.auto_assign and request.status == Status.REGISTERED:
+        request_auto_assign(request=request)
+    return request, True
+
+
+# --- the lifecycle ----------------------------------------------------------------------------
+
+_ACTION_FIELDS = {"register", "resolve", "cancel", "reopen", "wait_customer", "wait_parts"}
+
+
+def _move(actor: Any, request: ServiceRequest, action: str, **fields: Any) -> str:
+    """Apply one transition inside the caller's transaction: state, timestamps, timeline, audit."""
+    target = rules.target_of(action, request.status)
+    if target is None:
+        raise Conflict(
+            code="illegal_transition",
+            message=_("A request that is %(state)s cannot be %(action)s.")
+            % {"state": Status(request.status).label, "action": ACTION_LABELS.get(action, action)},
+        )
+    before = request.status
+    now = timezone.now()
+    updates: dict[str, Any] = {"status": target}
+    if action == "resolve":
+        updates["resolution"] = fields["resolution"].strip()
+        updates["resolved_at"] = now
+    elif action == "close":
+        updates["closed_at"] = now
+    elif action == "reopen":
+        updates["resolved_at"] = None
+        updates["closed_at"] = None
+        updates["reopen_count"] = request.reopen_count + 1
+    elif action == "cancel":
+        updates["cancel_reason"] = fields["reason"].strip()
+    for key, value in updates.items():
+        setattr(request, key, value)
+    ServiceRequest.objects.filter(pk=request.pk).update(version=request.version + 1, updated_at=now, **updates)
+    request.version += 1
+    note = fields.get("reason") or fields.get("resolution") or ""
+    _entry(
+        request,
+        EntryKind.STATUS,
+        actor,
+        note,
+        public=action not in {"register"},
+        action=action,
+        before=before,
+        after=target,
+    )
+    audit_record(
+        actor=actor, action=AuditAction.TRANSITION, target=request, changes={"status": [before, target]}, note=note
+    )
+    return target
+
+
+ACTION_LABELS = {
+    "register": _("registered"),
+    "dispatch": _("dispatched"),
+    "start": _("started"),
+    "wait_customer": _("put on hold for the customer"),
+    "wait_parts": _("put on hold for parts"),
+    "resume": _("resumed"),
+    "resolve": _("resolved"),
+    "close": _("closed"),
+    "reopen": _("reopened"),
+    "cancel": _("cancelled"),
+}
+
+
+def request_transition(
+    *, actor: Any, request: ServiceRequest, action: str, expected_version: int, reason: str = "", resolution: str = ""
+) -> ServiceRequest:
+    """Move a request along its lifecycle (everything except dispatch, which names an assignee)."""
+    if action not in rules.TRANSITIONS or action == "dispatch":
+        raise field_error("action", _("Unknown action."))
+    customer_may = action in {"close", "reopen"}
+    if is_customer_actor(actor) and customer_may:
+        require_see(actor, request)
+    else:
+        require_staff_perm(actor, request, "service.change_servicerequest")
+    if action == "resolve" and not resolution.strip():
+        raise field_error("resolution", _("Say how the request was solved."))
+    if action in {"cancel", "reopen", "wait_customer", "wait_parts"} and not reason.strip():
+        raise field_error("reason", _("Give a reason."))
+    if request.version != expected_version:
+        raise StaleVersion()
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.version != expected_version:
+            raise StaleVersion()
+        request.status, request.version = locked.status, locked.version
+        _move(actor, request, action, reason=reason, resolution=resolution)
+        if action in {"resolve", "reopen"}:
+            document_refresh(request)
+    events.publish(f"request.{action}", request_id=request.pk)
+    return request
+
+
+# --- dispatch and escalation ------------------------------------------------------------------
+
+
+def _open_counts(user_ids: list[int]) -> dict[int, int]:
+    rows = (
+        ServiceRequest.objects.filter(assignee_id__in=user_ids, status__in=rules.OPEN)
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["assignee_id"]: row["n"] for row in rows}
+
+
+def _assign(actor: Any, request: ServiceRequest, assignee: User | None, team: OrgUnit | None, reason: str) -> None:
+    before = {"assignee": request.assignee_id, "org_unit": request.org_unit_id}
+    if team is not None:
+        request.org_unit = team
+    request.assignee = assignee
+    if request.status in {Status.RECEIVED, Status.REGISTERED, Status.DISPATCHED, Status.IN_PROGRESS}:
+        _move(actor, request, "dispatch")
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        assignee=assignee, org_unit=request.org_unit, version=request.version + 1, updated_at=timezone.now()
+    )
+    request.version += 1
+    after = {"assignee": request.assignee_id, "org_unit": request.org_unit_id}
+    _entry(
+        request,
+        EntryKind.ASSIGNMENT,
+        actor,
+        reason,
+        public=False,
+        assignee=assignee.display_name if assignee else None,
+        team=request.org_unit.name,
+    )
+    audit_record(actor=actor, action=AuditAction.UPDATE, target=request, changes=diff(before, after), note=reason)
+
+
+def request_assign(
+    *,
+    actor: Any,
+    request: ServiceRequest,
+    expected_version: int,
+    assignee_id: int | None = None,
+    team_id: int | None = None,
+    reason: str = "",
+) -> ServiceRequest:
+    """Manual (re)assignment to a person and/or a team; a re-assignment needs a reason."""
+    require_staff_perm(actor, request, "service.dispatch_servicerequest")
+    if assignee_id is None and team_id is None:
+        raise field_error("assignee_id", _("Choose a person or a team."))
+    if request.assignee_id and not reason.strip():
+        raise field_error("reason", _("Give a reason for the re-assignment."))
+    team = None
+    if team_id is not None:
+        team = OrgUnit.objects.filter(pk=team_id, is_active=True).first()
+        if team is None:
+            raise field_error("team_id", _("Unknown org unit."))
+        require_unit(actor, team.pk)
+    assignee = None
+    if assignee_id is not None:
+        assignee = User.objects.filter(pk=assignee_id, kind="staff", is_active=True).first()
+        if assignee is None or not assignee.has_perm("service.change_servicerequest"):
+            raise field_error("assignee_id", _("This person cannot take service requests."))
+        units = visible_unit_ids(actor)
+        if units is not None and assignee.org_unit_id not in units:
+            raise field_error("assignee_id", _("This person cannot take service requests."))
+        if team is None and assignee.org_unit_id != request.org_unit_id:
+            team = assignee.org_unit
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.version != expected_version:
+            raise StaleVersion()
+        if locked.status in rules.DONE:
+            raise Conflict(code="illegal_transition", message=_("A finished request cannot be assigned."))
+        request.status, request.version = locked.status, locked.version
+        _assign(actor, request, assignee, team, reason.strip())
+    events.publish("request.dispatched", request_id=request.pk)
+    return request
+
+
+def request_auto_assign(*, request: ServiceRequest) -> User | None:
+    """Apply the first matching assignment rule; pick among on-duty staff below their cap. Idempotent:
+    a request that already has an assignee is left alone."""
+    if request.assignee_id is not None or request.status in rules.DONE:
+        return None
+    line_id = request.product_model.product_line_id if request.product_model_id and request.product_model else None
+    owner_path = request.org_unit.path
+    for rule in AssignmentRule.objects.filter(is_active=True).select_related("within_unit", "target_unit"):
+        if rule.request_type and rule.request_type != request.type:
+            continue
+        if rule.product_line_id and rule.product_line_id != line_id:
+            continue
+        if rule.within_unit is not None and not owner_path.startswith(rule.within_unit.path):
+            continue
+        staff = list(
+            User.objects.filter(org_unit=rule.target_unit, kind="staff", is_active=True).select_related("availability")
+        )
+        counts = _open_counts([u.pk for u in staff])
+        candidates = []
+        for user in staff:
+            availability = getattr(user, "availability", None) or StaffAvailability(user=user)
+            candidates.append(
+                rules.Candidate(
+                    user_id=user.pk,
+                    open_count=counts.get(user.pk, 0),
+                    cap=availability.max_open,
+                    on_duty=availability.on_duty,
+                    skills=availability.skill_set,
+                )
+            )
+        needed = [s.strip() for s in rule.required_skills.replace("，", ",").split(",") if s.strip()]
+        pool = rules.eligible(candidates, required_skills=needed)
+        chosen = (
+            rules.pick_round_robin(pool, last_user_id=rule.last_assigned_id)
+            if rule.strategy == "round_robin"
+            else rules.pick_least_load(pool)
+        )
+        if chosen is None:
+            continue
+        assignee = next(u for u in staff if u.pk == chosen.user_id)
+        with transaction.atomic():
+            locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+            if locked.assignee_id is not None or locked.status in rules.DONE:
+                return None
+            request.status, request.version = locked.status, locked.version
+            _assign(None, request, assignee, rule.target_unit, _("Assigned by rule: %(rule)s") % {"rule": rule.name})
+            AssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=assignee)
+        events.publish("request.dispatched", request_id=request.pk)
+        return assignee
+    return None
+
+
+def request_escalate(
+    *,
+    actor: Any,
+    request: ServiceRequest,
+    found: str,
+    done: str,
+    to_unit_id: int | None = None,
+    to_user_id: int | None = None,
+) -> Escalation:
+    """Escalate (上报) with what was found and what was already done; the request is flagged."""
+    require_staff_perm(actor, request, "service.change_servicerequest")
+    errors = []
+    if not found.strip():
+        errors.append(FieldError("found", _("Say what was found.")))
+    if not done.strip():
+        errors.append(FieldError("done", _("Say what was already done.")))
+    if to_unit_id is None and to_user_id is None:
+        errors.append(FieldError("to_unit_id", _("Escalate to a team or a person.")))
+    if request.status in rules.DONE:
+        raise Conflict(code="illegal_transition", message=_("A finished request cannot be escalated."))
+    to_unit = OrgUnit.objects.filter(pk=to_unit_id).first() if to_unit_id else None
+    to_user = User.objects.filter(pk=to_user_id, kind="staff", is_active=True).first() if to_user_id else None
+    if to_unit_id and to_unit is None:
+        errors.append(FieldError("to_unit_id", _("Unknown org unit.")))
+    if to_user_id and to_user is None:
+        errors.append(FieldError("to_user_id", _("Unknown staff member.")))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        escalation = Escalation.objects.create(
+            request=request, to_unit=to_unit, to_user=to_user, found=found.strip(), done=done.strip(), by=actor
+        )
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            is_escalated=True, version=request.version + 1, updated_at=timezone.now()
+        )
+        request.is_escalated = True
+        request.version += 1
+        _entry(
+            request,
+            EntryKind.ESCALATION,
+            actor,
+            f"{_('Found')}: {found.strip()}\n{_('Done')}: {done.strip()}",
+            to_unit=to_unit.name if to_unit else None,
+            to_user=to_user.display_name if to_user else None,
+        )
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=request, changes={"is_escalated": [False, True]})
+    events.publish("request.escalated", request_id=request.pk, escalation_id=escalation.pk)
+    return escalation
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+def _attachment_errors(upload: UploadedFile, name: str) -> list[FieldError]:
+    errors = []
+    size = upload.size or 0
+    if size > MAX_ATTACHMENT_BYTES:
+        errors.append(FieldError(name, _("The file is larger than 10 MB.")))
+    if size == 0:
+        errors.append(FieldError(name, _("The file is empty.")))
+    content_type = _content_type(upload)
+    if content_type not in ALLOWED_CONTENT_TYPES:
+        errors.append(FieldError(name, _("This kind of file is not accepted (images, PDF, Office documents, MP4).")))
+    return errors
+
+
+def _content_type(upload: UploadedFile) -> str:
+    guessed = mimetypes.guess_type(upload.name or "")[0] or ""
+    declared = (upload.content_type or "").split(";")[0].strip().lower()
+    # Trust the extension over the client's claim, so an .html file cannot be served as an image.
+    return guessed or declared
+
+
+def _store_attachment(
+    request: ServiceRequest, entry: TimelineEntry | None, upload: UploadedFile, actor: Any, *, public: bool
+) -> Attachment:
+    content_type = _content_type(upload)
+    extension = mimetypes.guess_extension(content_type) or ""
+    original = (upload.name or "file")[-200:]
+    upload.name = f"{uuid.uuid4().hex}{extension}"
+    return Attachment.objects.create(
+        request=request,
+        entry=entry,
+        file=upload,
+        original_name=original,
+        content_type=content_type,
+        size=upload.size or 0,
+        is_public=public,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def request_comment(
+    *, actor: Any, request: ServiceRequest, body: str, public: bool, attachments: tuple[UploadedFile, ...] = ()
+) -> TimelineEntry:
+    """A reply to the customer (public), an internal note, or — from the portal — the customer's message."""
+    customer = is_customer_actor(actor)
+    if customer:
+        require_see(actor, request)
+        public = True
+    else:
+        require_staff_perm(actor, request, "service.change_servicerequest")
+    errors = [] if body.strip() or attachments else [FieldError("body", _("Write something or attach a file."))]
+    for i, upload in enumerate(attachments):
+        errors.extend(_attachment_errors(upload, f"attachments.{i}"))
+    if errors:
+        raise ValidationFailed(errors=errors)
+    kind = EntryKind.CUSTOMER if customer else (EntryKind.REPLY if public else EntryKind.NOTE)
+    with transaction.atomic():
+        entry = _entry(request, kind, actor, body.strip(), public=public)
+        for upload in attachments:
+            _store_attachment(request, entry, upload, actor, public=public)
+        ServiceRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now())
+        document_refresh(request)
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=request, changes={"timeline": [None, kind]})
+    if kind == EntryKind.REPLY:
+        events.publish("request.replied", request_id=request.pk, entry_id=entry.pk)
+    return entry
+
+
+# --- editing and rating -----------------------------------------------------------------------
+
+_EDITABLE = [
+    "type",
+    "urgency",
+    "title",
+    "description",
+    "fault_category",
+    "unit",
+    "product_model",
+    "promised_at",
+    "promise_note",
+    "contact_name",
+    "contact_phone",
+]
+
+
+@dataclass(frozen=True)
+class RequestChanges:
+    type: str
+    urgency: str
+    title: str
+    description: str
+    fault_category_id: int | None
+    unit_id: int | None
+    product_model_id: int | None
+    promised_at: dt.datetime | None
+    promise_note: str
+    contact_name: str
+    contact_phone: str
+
+
+def request_update(
+    *, actor: Any, request: ServiceRequest, expected_version: int, changes: RequestChanges
+) -> ServiceRequest:
+    """Correct the judgment (type, urgency, fault, unit, promise …); a stale version answers 409."""
+    require_staff_perm(actor, request, "service.change_servicerequest")
+    if request.status in {Status.CLOSED, Status.CANCELLED}:
+        raise Conflict(code="illegal_transition", message=_("A closed or cancelled request cannot be edited."))
+    data = RequestData(
+        type=changes.type,
+        customer_id=request.customer_id,
+        title=changes.title,
+        channel=request.channel,
+        description=changes.description,
+        urgency=changes.urgency,
+        unit_id=changes.unit_id,
+        product_model_id=changes.product_model_id,
+        fault_category_id=changes.fault_category_id,
+        contact_name=changes.contact_name,
+        contact_phone=changes.contact_phone,
+        org_unit_id=request.org_unit_id,
+        received_at=request.received_at,
+        promised_at=changes.promised_at,
+        promise_note=changes.promise_note,
+    )
+    _customer, unit, _unit_id = _validate_request(actor, data)
+    before = snapshot(request, _EDITABLE)
+    request.type, request.urgency = changes.type, changes.urgency
+    request.title, request.description = changes.title.strip(), changes.description.strip()
+    request.fault_category_id, request.unit = changes.fault_category_id, unit
+    request.product_model_id = changes.product_model_id or (unit.product_model_id if unit else None)
+    request.promised_at, request.promise_note = changes.promised_at, changes.promise_note.strip()
+    request.contact_name = changes.contact_name.strip()
+    request.contact_phone = normalise_phone(changes.contact_phone) if changes.contact_phone else ""
+    with transaction.atomic():
+        save_versioned(request, expected_version=expected_version, fields=_EDITABLE)
+        changed = diff(before, snapshot(request, _EDITABLE))
+        if changed:
+            _entry(request, EntryKind.SYSTEM, actor, public=False, event="edited", fields=sorted(changed))
+            audit_record(actor=actor, action=AuditAction.UPDATE, target=request, changes=changed)
+        document_refresh(request)
+    if "type" in changed or "urgency" in changed:
+        events.publish("request.judged", request_id=request.pk)
+    return request
+
+
+def request_rate(*, actor: Any, request: ServiceRequest, rating: int, comment: str = "") -> ServiceRequest:
+    """The customer's one-click rating of a resolved or closed request (1-5); rating again replaces it."""
+    require_see(actor, request)
+    if not is_customer_actor(actor):
+        raise PermissionDenied(message=_("Only the customer rates a request."))
+    if request.status not in {Status.RESOLVED, Status.CLOSED}:
+        raise Conflict(code="illegal_transition", message=_("A request can be rated once it is resolved."))
+    if not 1 <= rating <= 5:
+        raise field_error("rating", _("Rate from 1 to 5."))
+    before = {"rating": request.rating}
+    with transaction.atomic():
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            rating=rating, rating_comment=comment.strip()[:500], updated_at=timezone.now()
+        )
+        request.rating, request.rating_comment = rating, comment.strip()[:500]
+        _entry(request, EntryKind.CUSTOMER, actor, comment.strip(), public=True, rating=rating)
+        audit_record(actor=actor, action=AuditAction.UPDATE, target=request, changes=diff(before, {"rating": rating}))
+    events.publish("request.rated", request_id=request.pk)
+    return request
