@@ -68,7 +68,10 @@ def test_required_fields():
     assert rules.missing_fields(type="repair", status="resolved", values=full) == ["resolution"]
     assert rules.missing_fields(type="consultation", status="resolved", values={**base, "resolution": "已解答"}) == []
     assert rules.missing_fields(type="repair", status="cancelled", values=base) == []
-    assert rules.missing_fields(type="complaint", status="registered", values={**base, "title": ""}) == ["title", "promised_at"]
+    assert rules.missing_fields(type="complaint", status="registered", values={**base, "title": ""}) == [
+        "title",
+        "promised_at",
+    ]
 
 
 def test_request_number():

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from tests import factories
 
 from aftersales.core.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from aftersales.core.models import AuditEntry
@@ -15,7 +16,6 @@ from aftersales.customers.models import Customer
 from aftersales.service import selectors, services
 from aftersales.service.models import AssignmentRule, ServiceRequest, StaffAvailability, TimelineEntry
 from aftersales.service.services import RequestData
-from tests import factories
 
 
 @pytest.fixture
@@ -24,7 +24,9 @@ def world(org, make_user):
     agent = make_user("agent", org["a"])
     model = factories.product_model(manager)
     customer = factories.customer(agent, org["a"], name="陈先生", phone="13812345678")
-    unit = factories.sold_unit(agent, model, customer, org["a"], serial="JS-0001", sale_date=timezone.localdate() - dt.timedelta(days=30))
+    unit = factories.sold_unit(
+        agent, model, customer, org["a"], serial="JS-0001", sale_date=timezone.localdate() - dt.timedelta(days=30)
+    )
     return {"manager": manager, "agent": agent, "model": model, "customer": customer, "unit": unit}
 
 
@@ -70,7 +72,14 @@ def test_consultation_solved_on_the_spot_in_one_step(world):
 def test_intake_validation(world, org, make_user):
     other = factories.customer(world["agent"], org["a"], name="别人", phone="13900000000", addresses=())
     with pytest.raises(ValidationFailed) as exc:
-        create(world, type="magic", title=" ", urgency="x", customer_id=other.pk, promised_at=timezone.now() - dt.timedelta(days=1))
+        create(
+            world,
+            type="magic",
+            title=" ",
+            urgency="x",
+            customer_id=other.pk,
+            promised_at=timezone.now() - dt.timedelta(days=1),
+        )
     fields = {e.field for e in exc.value.errors}
     assert {"type", "title", "urgency", "unit_id", "promised_at"} <= fields
     assert not ServiceRequest.objects.exists()
@@ -92,12 +101,16 @@ def test_technicians_cannot_create_for_other_units(world, org, make_user):
 
 
 def transition(world, request, action, **kw):
-    return services.request_transition(actor=world["agent"], request=request, action=action, expected_version=request.version, **kw)
+    return services.request_transition(
+        actor=world["agent"], request=request, action=action, expected_version=request.version, **kw
+    )
 
 
 def test_a_full_lifecycle(world):
     request = create(world)
-    services.request_assign(actor=world["agent"], request=request, expected_version=request.version, assignee_id=world["agent"].pk)
+    services.request_assign(
+        actor=world["agent"], request=request, expected_version=request.version, assignee_id=world["agent"].pk
+    )
     assert request.status == "dispatched" and request.assignee == world["agent"]
     transition(world, request, "start")
     transition(world, request, "wait_parts", reason="等压缩机")
@@ -107,7 +120,16 @@ def test_a_full_lifecycle(world):
     transition(world, request, "reopen", reason="客户反映仍漏水")
     assert request.status == "in_progress" and request.reopen_count == 1 and request.closed_at is None
     statuses = list(TimelineEntry.objects.filter(request=request, kind="status").values_list("data__after", flat=True))
-    assert statuses == ["registered", "dispatched", "in_progress", "waiting_parts", "in_progress", "resolved", "closed", "in_progress"]
+    assert statuses == [
+        "registered",
+        "dispatched",
+        "in_progress",
+        "waiting_parts",
+        "in_progress",
+        "resolved",
+        "closed",
+        "in_progress",
+    ]
     request.refresh_from_db()
     assert request.status == "in_progress"
 
@@ -146,7 +168,9 @@ def test_stale_version_is_refused(world):
     stale = ServiceRequest.objects.get(pk=request.pk)
     transition(world, request, "start")
     with pytest.raises(StaleVersion):
-        services.request_transition(actor=world["agent"], request=stale, action="resolve", expected_version=stale.version, resolution="x")
+        services.request_transition(
+            actor=world["agent"], request=stale, action="resolve", expected_version=stale.version, resolution="x"
+        )
 
 
 def test_auto_assignment_least_load_respects_duty_and_cap(world, org, make_user):
@@ -182,16 +206,26 @@ def test_reassignment_needs_a_reason_and_dispatch_permission(world, org, make_us
     request = create(world)
     with pytest.raises(PermissionDenied):
         services.request_assign(actor=tech, request=request, expected_version=request.version, assignee_id=tech.pk)
-    services.request_assign(actor=world["agent"], request=request, expected_version=request.version, assignee_id=tech.pk)
-    with pytest.raises(ValidationFailed):
-        services.request_assign(actor=world["agent"], request=request, expected_version=request.version, assignee_id=world["agent"].pk)
     services.request_assign(
-        actor=world["agent"], request=request, expected_version=request.version, assignee_id=world["agent"].pk, reason="工程师请假"
+        actor=world["agent"], request=request, expected_version=request.version, assignee_id=tech.pk
+    )
+    with pytest.raises(ValidationFailed):
+        services.request_assign(
+            actor=world["agent"], request=request, expected_version=request.version, assignee_id=world["agent"].pk
+        )
+    services.request_assign(
+        actor=world["agent"],
+        request=request,
+        expected_version=request.version,
+        assignee_id=world["agent"].pk,
+        reason="工程师请假",
     )
     assert request.assignee == world["agent"]
     outsider = make_user("technician", org["b"])
     with pytest.raises(ValidationFailed):
-        services.request_assign(actor=world["agent"], request=request, expected_version=request.version, assignee_id=outsider.pk, reason="x")
+        services.request_assign(
+            actor=world["agent"], request=request, expected_version=request.version, assignee_id=outsider.pk, reason="x"
+        )
 
 
 def test_escalation_needs_found_and_done(world, org, make_user):
@@ -212,7 +246,9 @@ def test_comments_notes_and_attachments(world):
     request = create(world)
     note = services.request_comment(actor=world["agent"], request=request, body="内部：疑似批次问题", public=False)
     photo = SimpleUploadedFile("漏水照片.jpg", b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
-    reply = services.request_comment(actor=world["agent"], request=request, body="已安排师傅", public=True, attachments=(photo,))
+    reply = services.request_comment(
+        actor=world["agent"], request=request, body="已安排师傅", public=True, attachments=(photo,)
+    )
     assert note.kind == "note" and reply.kind == "reply"
     attachment = reply.attachments.get()
     assert attachment.original_name == "漏水照片.jpg" and attachment.file.name.endswith(".jpg")
@@ -283,7 +319,9 @@ def test_portal_customer_sees_only_own_requests_and_public_entries(world, org, m
     # the customer writes, confirms and rates
     services.request_comment(actor=portal, request=own, body="好的，谢谢", public=False)
     with pytest.raises(PermissionDenied):
-        services.request_transition(actor=portal, request=own, action="resolve", expected_version=own.version, resolution="x")
+        services.request_transition(
+            actor=portal, request=own, action="resolve", expected_version=own.version, resolution="x"
+        )
     transition(world, own, "resolve", resolution="已修复")
     services.request_transition(actor=portal, request=own, action="close", expected_version=own.version)
     services.request_rate(actor=portal, request=own, rating=5, comment="很满意")
