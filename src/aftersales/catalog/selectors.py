@@ -20,6 +20,7 @@ from aftersales.catalog.models import (
     ProductModel,
     SoldUnit,
     WarrantyPolicy,
+    UnitOwnership,
 )
 from aftersales.catalog.services import normalise_serial
 from aftersales.core.errors import NotFound, field_error
@@ -178,3 +179,38 @@ def fee_quote(*, region_code: str | None, on: dt.date, labour_codes: list[str], 
     if fee is None:
         raise field_error("distance_km", _("No call-out band covers this distance."))
     return Quote(schedule=schedule, lines=lines, call_out_fee=fee, total=sum((line.amount for line in lines), fee))
+
+
+# --- reads for the UI pages -------------------------------------------------------------------
+
+
+def warranty_policy_get(*, policy_id: int) -> WarrantyPolicy:
+    policy = warranty_policy_list().filter(pk=policy_id).first()
+    if policy is None:
+        raise NotFound()
+    return policy
+
+
+def unit_ownership_list(*, unit: SoldUnit) -> QuerySet[UnitOwnership]:
+    """The ownership periods of a unit (the unit must come from a scoped selector), oldest first."""
+    return UnitOwnership.objects.filter(unit=unit).select_related("customer").order_by("from_date", "id")
+
+
+def labour_item_choices() -> list[tuple[str, str]]:
+    """Every labour code of any schedule with a name (the latest schedule's), for pickers."""
+    names: dict[str, str] = {}
+    rows = LabourItem.objects.order_by("code", "-schedule__effective_from").values_list("code", "name")
+    for code, name in rows:
+        names.setdefault(code, name)
+    return sorted(names.items())
+
+
+def fee_schedule_in_force_ids(*, on: dt.date) -> set[int]:
+    """The schedules in force on `on`: per region (and nationally) the latest that has started."""
+    latest: dict[str | None, tuple[dt.date, int]] = {}
+    for pk, region_id, start in FeeSchedule.objects.filter(effective_from__lte=on).values_list(
+        "pk", "region_id", "effective_from"
+    ):
+        if region_id not in latest or latest[region_id][0] < start:
+            latest[region_id] = (start, pk)
+    return {pk for _start, pk in latest.values()}

@@ -24,7 +24,7 @@ class RequestIn(Schema):
     received_at: dt.datetime | None = None
     promised_at: dt.datetime | None = None
     promise_note: str = Field("", max_length=200)
-    register: bool = True
+    register_now: bool = Field(True, description="register at once (agents); false leaves it received")
     resolve_now: bool = Field(False, description="a consultation answered on the spot: registered and resolved at once")
     resolution: str = ""
     auto_assign: bool = True

@@ -108,7 +108,7 @@ class RequestData:
     received_at: dt.datetime | None = None
     promised_at: dt.datetime | None = None
     promise_note: str = ""
-    register: bool = True  # an agent's intake registers at once; portal/e-mail land as "received"
+    register_now: bool = True  # an agent's intake registers at once; portal/e-mail land as "received"
     resolve_now: bool = False  # a consultation answered on the spot
     resolution: str = ""
     auto_assign: bool = True
@@ -220,7 +220,7 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
             if data.resolve_now:
                 _move(actor, request, "register")
                 _move(actor, request, "resolve", resolution=data.resolution)
-            elif data.register and not is_customer_actor(actor):
+            elif data.register_now and not is_customer_actor(actor):
                 _move(actor, request, "register")
             document_refresh(request)
     except IntegrityError:
