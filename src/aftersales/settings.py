@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "aftersales.core",
     "aftersales.accounts",
+    "aftersales.notifications",
     "aftersales.customers",
     "aftersales.catalog",
     "aftersales.sales",
@@ -217,6 +218,12 @@ EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
+# The address customers reach the site at (links in SMS and e-mail), e.g. https://service.example.cn
+PUBLIC_BASE_URL = os.environ.get("AFTERSALES_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+NOTIFY_SMTP_TIMEOUT = int(os.environ.get("AFTERSALES_SMTP_TIMEOUT", "15"))
+# SMS / WeChat go through the operator's gateway: we POST JSON signed with HMAC-SHA256.
+NOTIFY_WEBHOOK_URL = os.environ.get("AFTERSALES_NOTIFY_WEBHOOK_URL", "")
+NOTIFY_WEBHOOK_SECRET = os.environ.get("AFTERSALES_NOTIFY_WEBHOOK_SECRET", "")
 
 # --- security ---------------------------------------------------------------------------------
 X_FRAME_OPTIONS = "DENY"

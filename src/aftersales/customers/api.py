@@ -31,6 +31,7 @@ def customer_data(payload: CustomerIn) -> services.CustomerData:
         gender=payload.gender,
         company_credit_code=payload.company_credit_code,
         owner_id=payload.owner_id,
+        email=payload.email,
         tier=payload.tier,
         birthday=payload.birthday,
         birthday_is_lunar=payload.birthday_is_lunar,
@@ -92,6 +93,7 @@ def customer_out(customer: Customer, *, full: bool) -> dict[str, Any]:
     today = timezone.localdate()
     data.update(
         {
+            "email": customer.email if full else rules.mask_email(customer.email),
             "gender": customer.gender,
             "company_credit_code": customer.company_credit_code,
             "birthday": customer.birthday,

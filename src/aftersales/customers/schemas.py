@@ -38,6 +38,7 @@ class CustomerIn(Schema):
     gender: str = ""
     company_credit_code: str = Field("", max_length=18)
     owner_id: int | None = None
+    email: str = Field("", max_length=254)
     tier: str = ""
     birthday: dt.date | None = None
     birthday_is_lunar: bool = False
@@ -102,6 +103,7 @@ class CustomerListOut(Schema):
 
 
 class CustomerOut(CustomerListOut):
+    email: str
     gender: str
     company_credit_code: str
     birthday: dt.date | None

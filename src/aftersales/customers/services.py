@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ from aftersales.customers.models import (
 )
 
 CUSTOMER_SEQUENCE = "customer"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CUSTOMER_PREFIX = "C"
 
 
@@ -71,6 +73,7 @@ class CustomerData:
     gender: str = ""
     company_credit_code: str = ""
     owner_id: int | None = None
+    email: str = ""
     tier: str = ""
     birthday: dt.date | None = None
     birthday_is_lunar: bool = False
@@ -100,6 +103,7 @@ _SCALAR_FIELDS = [
     "company_credit_code",
     "org_unit",
     "owner",
+    "email",
     "tier",
     "birthday",
     "birthday_is_lunar",
@@ -137,6 +141,8 @@ def _clean(data: CustomerData, *, today: dt.date) -> _Clean:
         errors.append(FieldError("birthday", _("The birthday cannot be in the future.")))
     if data.wedding_anniversary and data.wedding_anniversary > today:
         errors.append(FieldError("wedding_anniversary", _("The anniversary cannot be in the future.")))
+    if data.email and not _EMAIL.match(data.email.strip()):
+        errors.append(FieldError("email", _("Enter a valid e-mail address.")))
     if data.company_credit_code and len(data.company_credit_code.strip()) != 18:
         errors.append(FieldError("company_credit_code", _("A unified social credit code has 18 characters.")))
 
@@ -285,6 +291,7 @@ def _apply_scalars(customer: Customer, data: CustomerData) -> None:
     customer.company_credit_code = data.company_credit_code.strip().upper()
     customer.org_unit_id = data.org_unit_id
     customer.owner_id = data.owner_id
+    customer.email = data.email.strip().lower()
     customer.tier = data.tier
     customer.birthday = data.birthday
     customer.birthday_is_lunar = data.birthday_is_lunar and data.birthday is not None

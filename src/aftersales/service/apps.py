@@ -8,3 +8,8 @@ class ServiceConfig(AppConfig):
     name = "aftersales.service"
     label = "service"
     verbose_name = _("Service requests")
+
+    def ready(self) -> None:
+        from aftersales.service import notifications
+
+        notifications.register()

@@ -8,4 +8,5 @@ app_name = "service"
 
 urlpatterns = [
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
+    path("t/<str:token>/", views.track, name="track"),
 ]

@@ -339,3 +339,39 @@ def test_incomplete_records_are_listed(world):
     rows = {r.pk: missing for r, missing in selectors.incomplete_requests(actor=world["agent"])}
     assert rows[incomplete.pk] == ["fault_category", "promised_at"]
     assert complete.pk not in rows
+
+
+def test_events_put_chinese_messages_in_the_outbox_once(world, django_capture_on_commit_callbacks):
+    from aftersales.customers.models import Customer
+    from aftersales.notifications.models import OutboxMessage
+
+    Customer.objects.filter(pk=world["customer"].pk).update(email="chen@example.cn")
+    with django_capture_on_commit_callbacks(execute=True):
+        request = create(world)
+    sms = OutboxMessage.objects.get(channel="sms", event="request.received")
+    assert sms.recipient == "13812345678" and request.number in sms.body and sms.body.startswith("【售后服务中心】")
+    email = OutboxMessage.objects.get(channel="email", event="request.received")
+    assert email.recipient == "chen@example.cn" and "/service/t/" in email.body
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(world, request, "resolve", resolution="已更换滤芯")
+    assert OutboxMessage.objects.filter(event="request.resolve").count() == 2
+    # publishing the same event again adds nothing (dedupe keys)
+    from aftersales.service.notifications import on_received
+
+    on_received(request_id=request.pk)
+    assert OutboxMessage.objects.filter(event="request.received").count() == 2
+
+
+def test_tracking_link_needs_the_last_four_digits(world, client):
+    from aftersales.service.tracking import track_path
+
+    request = create(world)
+    url = track_path(request.pk, "13812345678")
+    assert client.get(url).status_code == 200
+    assert request.number not in client.get(url).content.decode()
+    wrong = client.post(url, {"last4": "0000"})
+    assert wrong.status_code == 400
+    assert client.post(url, {"last4": "5678"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert request.number in page and 'data-testid="track-steps"' in page
+    assert client.get(url[:-5] + "xxxx/").status_code == 404

@@ -1,0 +1,10 @@
+"""Notifications: a durable outbox delivered by the background worker (e-mail, SMS/WeChat webhook)."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "aftersales.notifications"
+    label = "notifications"
+    verbose_name = _("Notifications")

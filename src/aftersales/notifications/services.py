@@ -1,0 +1,147 @@
+"""The outbox: enqueue (idempotent per dedupe key) and deliver (claimed, retried with back-off)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.template import Context, Engine
+from django.utils import timezone
+
+from aftersales.notifications import rules
+from aftersales.notifications.channels import DeliveryError, send
+from aftersales.notifications.models import MessageStatus, NotificationTemplate, OutboxMessage
+
+logger = logging.getLogger(__name__)
+_ENGINE = Engine(autoescape=False)
+
+
+def message_enqueue(
+    *,
+    channel: str,
+    recipient: str,
+    body: str,
+    dedupe_key: str,
+    subject: str = "",
+    event: str = "",
+    related_type: str = "",
+    related_id: str | int = "",
+) -> OutboxMessage | None:
+    """Store a message for delivery; the same dedupe key twice stores it once. Returns None if empty."""
+    if not recipient or not body.strip():
+        return None
+    existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            message = OutboxMessage.objects.create(
+                channel=channel,
+                recipient=recipient,
+                subject=subject[:200],
+                body=body,
+                event=event,
+                dedupe_key=dedupe_key[:200],
+                related_type=related_type,
+                related_id=str(related_id),
+                next_attempt_at=timezone.now(),
+            )
+    except IntegrityError:
+        return OutboxMessage.objects.get(dedupe_key=dedupe_key[:200])
+    transaction.on_commit(lambda: _schedule(message.pk))
+    return message
+
+
+def _schedule(message_id: int) -> None:
+    from aftersales.notifications.tasks import deliver  # the task module imports this one
+
+    deliver(message_id)
+
+
+def render(event: str, channel: str, context: dict[str, Any]) -> tuple[str, str] | None:
+    """(subject, body) from the event's template on the channel, or None when there is no active one."""
+    template = NotificationTemplate.objects.filter(event=event, channel=channel, is_active=True).first()
+    if template is None:
+        return None
+    ctx = Context(context)
+    return _ENGINE.from_string(template.subject).render(ctx).strip(), _ENGINE.from_string(template.body).render(
+        ctx
+    ).strip()
+
+
+def notify(
+    *, event: str, channel: str, recipient: str, context: dict[str, Any], dedupe_key: str, related: Any = None
+) -> OutboxMessage | None:
+    rendered = render(event, channel, context)
+    if rendered is None:
+        return None
+    subject, body = rendered
+    return message_enqueue(
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        event=event,
+        dedupe_key=dedupe_key,
+        related_type=related._meta.label_lower if related is not None else "",
+        related_id=related.pk if related is not None else "",
+    )
+
+
+def _claim(message_id: int) -> bool:
+    """Take the message for this worker: one UPDATE, so two workers never send it both."""
+    now = timezone.now()
+    return (
+        OutboxMessage.objects.filter(pk=message_id)
+        .filter(
+            Q(status=MessageStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=MessageStatus.SENDING, claimed_at__lt=now - rules.STALE_CLAIM)
+        )
+        .update(status=MessageStatus.SENDING, claimed_at=now)
+        == 1
+    )
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Try to send one due message. Returns its status afterwards (pending = will retry)."""
+    if not _claim(message_id):
+        return OutboxMessage.objects.filter(pk=message_id).values_list("status", flat=True).first() or "missing"
+    message = OutboxMessage.objects.get(pk=message_id)
+    attempts = message.attempts + 1
+    try:
+        send(message)
+    except DeliveryError as exc:
+        status = MessageStatus.FAILED if rules.gives_up(attempts) else MessageStatus.PENDING
+        OutboxMessage.objects.filter(pk=message_id).update(
+            status=status,
+            attempts=attempts,
+            last_error=str(exc)[:2000],
+            next_attempt_at=timezone.now() + rules.backoff(attempts),
+            claimed_at=None,
+        )
+        logger.warning("delivery failed", extra={"message_id": message_id, "attempts": attempts, "error": str(exc)})
+        return status
+    OutboxMessage.objects.filter(pk=message_id).update(
+        status=MessageStatus.SENT, attempts=attempts, sent_at=timezone.now(), last_error="", claimed_at=None
+    )
+    return MessageStatus.SENT
+
+
+def outbox_deliver_due(*, limit: int = 200) -> dict[str, int]:
+    """Deliver what is due (run every minute by the worker; safe to run in several workers at once)."""
+    now = timezone.now()
+    due = list(
+        OutboxMessage.objects.filter(
+            Q(status=MessageStatus.PENDING, next_attempt_at__lte=now)
+            | Q(status=MessageStatus.SENDING, claimed_at__lt=now - rules.STALE_CLAIM)
+        )
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for message_id in due:
+        status = message_deliver(message_id=message_id)
+        counts[status] = counts.get(status, 0) + 1
+    return counts

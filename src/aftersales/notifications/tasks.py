@@ -1,0 +1,22 @@
+"""Delivery jobs: each new message at once, and every minute whatever is due (retries)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from aftersales.core import context
+from aftersales.core.context import Channel
+from aftersales.notifications import services
+
+
+@db_task()
+def deliver(message_id: int) -> str:
+    with context.acting(channel=Channel.JOB):
+        return services.message_deliver(message_id=message_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def deliver_due() -> dict[str, int]:
+    with context.acting(channel=Channel.JOB):
+        return services.outbox_deliver_due()

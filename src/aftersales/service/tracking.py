@@ -1,0 +1,43 @@
+"""Signed tracking links: a customer follows a request without an account, bound to their phone number.
+
+The link carries the request id and a digest of the phone number given at intake; opening it asks for
+the last four digits of that number (so a forwarded link alone does not reveal the request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+SALT = "aftersales.service.track"
+MAX_AGE_DAYS = 400
+
+
+def _phone_digest(phone: str) -> str:
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{phone}".encode()).hexdigest()[:16]
+
+
+def token_for(request_id: int, phone: str) -> str:
+    return signing.dumps({"r": request_id, "p": _phone_digest(phone)}, salt=SALT, compress=True)
+
+
+def read_token(token: str) -> tuple[int, str] | None:
+    """(request id, phone digest) of a valid, unexpired token; None otherwise."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=MAX_AGE_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int) or not isinstance(data.get("p"), str):
+        return None
+    return data["r"], data["p"]
+
+
+def phone_matches(digest: str, phone: str) -> bool:
+    return _phone_digest(phone) == digest
+
+
+def track_path(request_id: int, phone: str) -> str:
+    return reverse("service:track", args=[token_for(request_id, phone)])
