@@ -18,7 +18,9 @@ ENQUEUE = """
 from django.db import transaction
 from aftersales.notifications.services import message_enqueue
 with transaction.atomic():
-    message_enqueue(channel="email", recipient="chen@example.cn", subject="服务单已受理", body="您好", dedupe_key="smoke:1")
+    message_enqueue(
+        channel="email", recipient="chen@example.cn", subject="服务单已受理", body="您好", dedupe_key="smoke:1"
+    )
 print("enqueued")
 """
 STATUS = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -44,10 +45,8 @@ def smtp(settings):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     yield controller, inbox
-    try:
+    with contextlib.suppress(AssertionError, RuntimeError):
         controller.stop()
-    except (AssertionError, RuntimeError):
-        pass
 
 
 def enqueue(key="received:1:email", recipient="chen@example.cn"):
