@@ -26,6 +26,7 @@ from aftersales.core.errors import DomainError
 from aftersales.customers.api import router as customers_router
 from aftersales.sales.api import router as sales_router
 from aftersales.service.api import router as service_router
+from aftersales.service.inbound_api import router as inbound_router
 
 logger = logging.getLogger(__name__)
 
@@ -194,3 +195,4 @@ api.add_router("/", customers_router)
 api.add_router("/", catalog_router)
 api.add_router("/", sales_router)
 api.add_router("/", service_router)
+api.add_router("/", inbound_router)

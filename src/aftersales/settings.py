@@ -220,6 +220,13 @@ EMAIL_BACKEND = (
 EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
 # The address customers reach the site at (links in SMS and e-mail), e.g. https://service.example.cn
 PUBLIC_BASE_URL = os.environ.get("AFTERSALES_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Inbound channels: a shared secret signs webhook bodies (HMAC-SHA256); IMAP polls the service mailbox.
+INBOUND_WEBHOOK_SECRET = os.environ.get("AFTERSALES_INBOUND_SECRET", "")
+IMAP_HOST = os.environ.get("AFTERSALES_IMAP_HOST", "")
+IMAP_PORT = int(os.environ.get("AFTERSALES_IMAP_PORT", "993"))
+IMAP_USER = os.environ.get("AFTERSALES_IMAP_USER", "")
+IMAP_PASSWORD = os.environ.get("AFTERSALES_IMAP_PASSWORD", "")
+IMAP_FOLDER = os.environ.get("AFTERSALES_IMAP_FOLDER", "INBOX")
 NOTIFY_SMTP_TIMEOUT = int(os.environ.get("AFTERSALES_SMTP_TIMEOUT", "15"))
 # SMS / WeChat go through the operator's gateway: we POST JSON signed with HMAC-SHA256.
 NOTIFY_WEBHOOK_URL = os.environ.get("AFTERSALES_NOTIFY_WEBHOOK_URL", "")

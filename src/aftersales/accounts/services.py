@@ -483,3 +483,31 @@ def login_throttles_expire() -> int:
     )
     deleted, _by_model = stale.delete()
     return deleted
+
+
+INTAKE_USERNAME = "system-intake"
+
+
+def intake_user_get() -> User:
+    """The account that inbound e-mail, SMS/WeChat and scan-to-report act as: an agent of head office.
+
+    Created on first use (audited), with no usable password, so nobody can sign in with it.
+    """
+    user = User.objects.filter(username=INTAKE_USERNAME).first()
+    if user is not None:
+        return user
+    root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
+    if root is None:
+        raise ValidationFailed(message=_("The organisation has no head office yet; run the first-start set-up."))
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username=INTAKE_USERNAME,
+            defaults={"full_name": "自动受理", "kind": UserKind.STAFF, "org_unit": root},
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            user.groups.set(Group.objects.filter(name="agent"))
+            user.additional_units.add(root)
+            audit_record(action=AuditAction.CREATE, target=user, changes={"username": [None, INTAKE_USERNAME]})
+    return user

@@ -78,7 +78,8 @@ class Customer(VersionedModel):
         on_delete=models.SET_NULL,
         related_name="owned_customers",
     )
-    email = models.EmailField(_("e-mail"), blank=True)
+    email = models.EmailField(_("e-mail"), blank=True, db_index=True)
+    wechat_openid = models.CharField(_("WeChat open id"), max_length=64, blank=True, db_index=True)
     tier = models.CharField(_("tier"), max_length=1, choices=Tier.choices, blank=True, default="")
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     birthday_is_lunar = models.BooleanField(_("celebrates the lunar birthday"), default=False)

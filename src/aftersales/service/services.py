@@ -147,7 +147,7 @@ def _validate_request(actor: Any, data: RequestData) -> tuple[Customer, SoldUnit
     if data.promised_at and data.promised_at < received:
         errors.append(FieldError("promised_at", _("The promised time must be after the time received.")))
     for i, upload in enumerate(data.attachments):
-        errors.extend(_attachment_errors(upload, f"attachments.{i}"))
+        errors.extend(attachment_errors(upload, f"attachments.{i}"))
     if errors:
         raise ValidationFailed(errors=errors)
     assert customer is not None
@@ -512,7 +512,7 @@ def request_escalate(
 # --- timeline ---------------------------------------------------------------------------------
 
 
-def _attachment_errors(upload: UploadedFile, name: str) -> list[FieldError]:
+def attachment_errors(upload: UploadedFile, name: str) -> list[FieldError]:
     errors = []
     size = upload.size or 0
     if size > MAX_ATTACHMENT_BYTES:
@@ -563,7 +563,7 @@ def request_comment(
         require_staff_perm(actor, request, "service.change_servicerequest")
     errors = [] if body.strip() or attachments else [FieldError("body", _("Write something or attach a file."))]
     for i, upload in enumerate(attachments):
-        errors.extend(_attachment_errors(upload, f"attachments.{i}"))
+        errors.extend(attachment_errors(upload, f"attachments.{i}"))
     if errors:
         raise ValidationFailed(errors=errors)
     kind = EntryKind.CUSTOMER if customer else (EntryKind.REPLY if public else EntryKind.NOTE)
