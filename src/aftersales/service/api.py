@@ -235,3 +235,16 @@ def _action_endpoint(path: str, action: str) -> None:
 
 for _path, _action in ACTIONS.items():
     _action_endpoint(_path, _action)
+
+
+class FaultCategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    product_line_id: int
+    parent_id: int | None
+
+
+@router.get("/fault-categories", response=list[FaultCategoryOut], summary="The fault tree of a product line")
+def fault_category_list(request: HttpRequest, product_line_id: int | None = None) -> Any:
+    return list(selectors.fault_categories(product_line_id=product_line_id))

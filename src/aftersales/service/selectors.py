@@ -10,7 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from aftersales.core.errors import NotFound
 from aftersales.core.scoping import visible_unit_ids
 from aftersales.service import rules
-from aftersales.service.models import Attachment, ServiceRequest, TimelineEntry
+from aftersales.service.models import Attachment, FaultCategory, ServiceRequest, TimelineEntry
 from aftersales.service.policies import customer_id_of, is_customer_actor
 from aftersales.service.search import matching
 
@@ -134,3 +134,11 @@ def incomplete_requests(*, actor: Any, limit: int = 500) -> list[tuple[ServiceRe
         if missing:
             result.append((request, missing))
     return result
+
+
+def fault_categories(*, product_line_id: int | None = None) -> QuerySet[FaultCategory]:
+    """Active fault categories (company-wide reference data), parents before children."""
+    qs = FaultCategory.objects.filter(is_active=True)
+    if product_line_id:
+        qs = qs.filter(product_line_id=product_line_id)
+    return qs.order_by("product_line_id", "parent_id", "code")
