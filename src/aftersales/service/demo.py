@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 from django.utils import timezone
 
@@ -91,7 +92,7 @@ def load(ctx: DemoContext) -> None:
     for user, role in ctx.shared["staff"]:
         if role == "technician":
             staff_by_unit.setdefault(user.org_unit_id, []).append(user.pk)
-    outlet_of_region = {}
+    outlet_of_region: dict[int | None, Any] = {}
     for outlet in outlets:
         outlet_of_region.setdefault(outlet.parent_id, outlet)
 
