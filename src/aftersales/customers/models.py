@@ -9,13 +9,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.models import TimeStampedModel, VersionedModel
 
 
 class CustomerKind(models.TextChoices):
     INDIVIDUAL = "individual", _("Individual")
-    COMPANY = "company", _("Company")
+    COMPANY = "company", pgettext_lazy("customer kind", "Company")
 
 
 class Tier(models.TextChoices):

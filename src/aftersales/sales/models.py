@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from aftersales.core.models import VersionedModel
 
@@ -45,10 +46,10 @@ class SalesOrder(VersionedModel):
     )
     order_date = models.DateField(_("order date"))
     payment_status = models.CharField(
-        _("payment"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+        _("payment status"), max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
     )
     delivery_status = models.CharField(
-        _("delivery"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        _("delivery status"), max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     total = models.DecimalField(_("total"), max_digits=14, decimal_places=2, default=0)
     note = models.TextField(_("note"), blank=True)
@@ -114,8 +115,8 @@ class ServiceLevel(models.TextChoices):
 
 class ContractStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    ACTIVE = "active", _("Active")
-    EXPIRED = "expired", _("Expired")
+    ACTIVE = "active", pgettext_lazy("contract status", "Active")
+    EXPIRED = "expired", pgettext_lazy("contract status", "Expired")
     TERMINATED = "terminated", _("Terminated")
 
 
