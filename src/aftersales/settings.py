@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "aftersales.customers",
     "aftersales.catalog",
     "aftersales.sales",
+    "aftersales.sla",
     "aftersales.service",
     "aftersales.web",
 ]

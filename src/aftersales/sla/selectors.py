@@ -1,0 +1,52 @@
+"""Building a `CalendarSpec` from the database (cached per process for a minute)."""
+
+from __future__ import annotations
+
+import time
+
+from django.db.models import Q
+
+from aftersales.core.errors import NotFound
+from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, DayKind, PublicDay
+from aftersales.sla.rules import CalendarSpec
+
+_CACHE: dict[str, tuple[float, CalendarSpec]] = {}
+_TTL = 60.0
+
+
+def calendar_spec(name: str = "", *, fresh: bool = False) -> CalendarSpec:
+    """The named business calendar (or the default one) with the PRC schedule and overrides."""
+    cached = _CACHE.get(name)
+    if cached and not fresh and time.monotonic() - cached[0] < _TTL:
+        return cached[1]
+    calendar = (
+        BusinessCalendar.objects.filter(name=name).first()
+        if name
+        else BusinessCalendar.objects.filter(is_default=True).first()
+    )
+    if name and calendar is None:
+        raise NotFound(message=f"no business calendar named {name!r}")
+    days = list(PublicDay.objects.values_list("date", "kind"))
+    overrides = list(
+        CalendarOverride.objects.filter(Q(calendar__isnull=True) | Q(calendar=calendar)).values_list(
+            "date", "is_working"
+        )
+    )
+    spec = CalendarSpec(
+        intervals=tuple(tuple(i) for i in calendar.intervals)
+        if calendar and calendar.intervals
+        else CalendarSpec().intervals,  # type: ignore[misc]
+        always_open=bool(calendar and calendar.always_open),
+        weekend_working=bool(calendar and calendar.weekend_working),
+        public_holidays=frozenset(d for d, k in days if k == DayKind.HOLIDAY),
+        public_workdays=frozenset(d for d, k in days if k == DayKind.WORKDAY),
+        extra_closed=frozenset(d for d, working in overrides if not working),
+        extra_open=frozenset(d for d, working in overrides if working),
+        covered_years=frozenset(CoveredYear.objects.values_list("year", flat=True)),
+    )
+    _CACHE[name] = (time.monotonic(), spec)
+    return spec
+
+
+def clear_cache() -> None:
+    _CACHE.clear()
