@@ -106,6 +106,9 @@ class Customer(VersionedModel):
         on_delete=models.SET_NULL,
         related_name="customer_profile",
     )
+    portal_contacts_see_all = models.BooleanField(
+        _("contacts see all the company's requests in the portal"), default=False
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -182,6 +185,14 @@ class CustomerContact(TimeStampedModel):
     phone = models.CharField(_("phone number"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     is_primary = models.BooleanField(_("primary"), default=False)
+    portal_user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("portal account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer_contact",
+    )
 
     class Meta:
         verbose_name = _("contact")

@@ -373,6 +373,8 @@ def customer_update(*, actor: Any, customer: Customer, expected_version: int, da
 def _masked_changes(changes: dict[str, list[Any]]) -> dict[str, list[Any]]:
     """The audit trail is read by auditors who may not see personal data: store it masked."""
     result = dict(changes)
+    if "email" in result:
+        result["email"] = [rules.mask_email(v) if v else v for v in result["email"]]
     for key in ("phones", "addresses", "contacts"):
         if key in result:
             result[key] = [[_mask_item(key, v) for v in (side or [])] for side in result[key]]

@@ -13,15 +13,31 @@ def is_customer_actor(actor: Any) -> bool:
 
 
 def customer_id_of(actor: Any) -> int | None:
-    profile = getattr(actor, "customer_profile", None) if is_customer_actor(actor) else None
-    return profile.pk if profile is not None else None
+    """The customer a portal user acts for: their own profile, or the company they are a contact of."""
+    if not is_customer_actor(actor):
+        return None
+    profile = getattr(actor, "customer_profile", None)
+    if profile is not None:
+        return int(profile.pk)
+    contact = getattr(actor, "customer_contact", None)
+    return int(contact.customer_id) if contact is not None else None
+
+
+def contact_sees_all(actor: Any) -> bool:
+    """A company's contact sees all the company's requests only when the company allows it."""
+    if getattr(actor, "customer_profile", None) is not None:
+        return True
+    contact = getattr(actor, "customer_contact", None)
+    return bool(contact is not None and contact.customer.portal_contacts_see_all)
 
 
 def can_see(actor: Any, request: Any) -> bool:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
     if is_customer_actor(actor):
-        return customer_id_of(actor) == request.customer_id
+        if customer_id_of(actor) != request.customer_id:
+            return False
+        return contact_sees_all(actor) or request.created_by_id == actor.pk
     if not actor.has_perm("service.view_servicerequest"):
         return False
     if request.assignee_id == actor.pk:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
+from aftersales.accounts.models import OrgUnit, User, UserKind
 from aftersales.core.errors import NotFound
-from aftersales.core.scoping import visible_unit_ids
+from aftersales.core.scoping import scope_by_unit, visible_unit_ids
 from aftersales.service import rules
 from aftersales.service.models import Attachment, FaultCategory, ServiceRequest, TimelineEntry
-from aftersales.service.policies import customer_id_of, is_customer_actor
+from aftersales.service.policies import contact_sees_all, customer_id_of, is_customer_actor
 from aftersales.service.search import matching
 
 QUEUES = ("all", "mine", "team", "unassigned", "waiting", "open", "escalated", "done")
@@ -24,7 +25,10 @@ def scoped(actor: Any) -> QuerySet[ServiceRequest]:
         return qs.none()
     if is_customer_actor(actor):
         customer_id = customer_id_of(actor)
-        return qs.filter(customer_id=customer_id) if customer_id else qs.none()
+        if not customer_id:
+            return qs.none()
+        qs = qs.filter(customer_id=customer_id)
+        return qs if contact_sees_all(actor) else qs.filter(created_by=actor)
     if not actor.has_perm("service.view_servicerequest"):
         return qs.none()
     units = visible_unit_ids(actor)
@@ -142,3 +146,48 @@ def fault_categories(*, product_line_id: int | None = None) -> QuerySet[FaultCat
     if product_line_id:
         qs = qs.filter(product_line_id=product_line_id)
     return qs.order_by("product_line_id", "parent_id", "code")
+
+
+# --- reads for the workbench pages ------------------------------------------------------------
+
+
+def queue_counts(*, actor: Any) -> dict[str, int]:
+    """How many requests each queue of the workbench holds: one query, one filtered count per queue."""
+    conditions = {
+        "all": Q(),
+        "mine": Q(assignee_id=actor.pk, status__in=rules.OPEN),
+        "team": Q(org_unit_id=getattr(actor, "org_unit_id", None), status__in=rules.OPEN),
+        "unassigned": Q(assignee__isnull=True, status__in=rules.OPEN),
+        "waiting": Q(status__in=rules.WAITING),
+        "open": Q(status__in=rules.OPEN),
+        "escalated": Q(is_escalated=True, status__in=rules.OPEN),
+        "done": Q(status__in=rules.DONE),
+    }
+    counts = scoped(actor).aggregate(
+        **{name: Count("id", filter=cond) if cond else Count("id") for name, cond in conditions.items()}
+    )
+    return {name: counts.get(name) or 0 for name in QUEUES}
+
+
+def assignable_staff(*, actor: Any) -> QuerySet[User]:
+    """Active staff of the actor's units who may work on requests (the people a request can go to)."""
+    qs = scope_by_unit(User.objects.filter(kind=UserKind.STAFF, is_active=True), actor, field="org_unit")
+    may_work = Q(
+        groups__permissions__codename="change_servicerequest",
+        groups__permissions__content_type__app_label="service",
+    ) | Q(is_superuser=True)
+    ids = qs.filter(may_work).values("pk")
+    return User.objects.filter(pk__in=ids).select_related("org_unit").order_by("org_unit__path", "full_name", "pk")
+
+
+def request_teams(*, actor: Any) -> QuerySet[OrgUnit]:
+    """Active org units the actor may see: where a request can be owned or escalated to."""
+    return scope_by_unit(OrgUnit.objects.filter(is_active=True), actor, field="id").order_by("path")
+
+
+def request_attachments_without_entry(*, actor: Any, request: ServiceRequest) -> list[Attachment]:
+    """Files that came with the request itself (intake), not with a timeline entry."""
+    qs = Attachment.objects.filter(request=request, entry__isnull=True).order_by("id")
+    if is_customer_actor(actor):
+        qs = qs.filter(is_public=True)
+    return list(qs)

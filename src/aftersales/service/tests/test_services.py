@@ -375,3 +375,31 @@ def test_tracking_link_needs_the_last_four_digits(world, client):
     page = client.get(url).content.decode()
     assert request.number in page and 'data-testid="track-steps"' in page
     assert client.get(url[:-5] + "xxxx/").status_code == 404
+
+
+def test_company_contacts_see_the_companys_requests_only_when_allowed(world, org, make_user):
+    from aftersales.accounts.models import UserKind
+    from aftersales.customers.models import CustomerContact
+
+    company = factories.customer(world["agent"], org["a"], name="华东制冷设备厂", phone="02161234567", kind="company")
+    buyer_user = make_user("customer", None, kind=UserKind.CUSTOMER)
+    engineer_user = make_user("customer", None, kind=UserKind.CUSTOMER)
+    CustomerContact.objects.create(customer=company, name="采购王经理", portal_user=buyer_user)
+    CustomerContact.objects.create(customer=company, name="设备李工", portal_user=engineer_user)
+    buyer_user = type(buyer_user).objects.get(pk=buyer_user.pk)
+    engineer_user = type(engineer_user).objects.get(pk=engineer_user.pk)
+    staff_made = create(world, customer_id=company.pk, unit_id=None)
+    own, _created = services.request_create(
+        actor=engineer_user,
+        data=RequestData(
+            type="repair", customer_id=company.pk, title="冷水机报警", channel="portal", auto_assign=False
+        ),
+    )
+    assert set(selectors.request_list(actor=engineer_user).values_list("pk", flat=True)) == {own.pk}
+    assert not selectors.request_list(actor=buyer_user).exists()
+    with pytest.raises(NotFound):
+        selectors.request_get(actor=buyer_user, request_id=own.pk)
+    Customer.objects.filter(pk=company.pk).update(portal_contacts_see_all=True)
+    buyer_user = type(buyer_user).objects.get(pk=buyer_user.pk)
+    assert set(selectors.request_list(actor=buyer_user).values_list("pk", flat=True)) == {own.pk, staff_made.pk}
+    selectors.request_get(actor=buyer_user, request_id=own.pk)
