@@ -19,8 +19,8 @@ from aftersales.catalog.models import (
     ProductLine,
     ProductModel,
     SoldUnit,
-    WarrantyPolicy,
     UnitOwnership,
+    WarrantyPolicy,
 )
 from aftersales.catalog.services import normalise_serial
 from aftersales.core.errors import NotFound, field_error
@@ -214,3 +214,7 @@ def fee_schedule_in_force_ids(*, on: dt.date) -> set[int]:
         if region_id not in latest or latest[region_id][0] < start:
             latest[region_id] = (start, pk)
     return {pk for _start, pk in latest.values()}
+
+
+def labour_item_list(*, schedule: FeeSchedule) -> QuerySet[LabourItem]:
+    return LabourItem.objects.filter(schedule=schedule).select_related("product_line").order_by("code")

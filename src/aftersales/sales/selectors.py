@@ -73,3 +73,8 @@ def contract_get(*, actor: Any, contract_id: int) -> ServiceContract:
     if contract is None:
         raise NotFound()
     return contract
+
+
+def order_for_unit(*, actor: Any, unit_id: int) -> SalesOrder | None:
+    """The order a unit was delivered for, if the actor may see it."""
+    return order_list(actor=actor).filter(lines__deliveries__unit_id=unit_id).first()

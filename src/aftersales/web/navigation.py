@@ -38,6 +38,27 @@ MENU: tuple[NavSection, ...] = (
         ),
     ),
     NavSection(
+        _("Base data"),
+        (
+            NavItem(_("Customers"), "customers:customer_list", "ti-address-book", perm="customers.view_customer"),
+            NavItem(_("Units"), "catalog:unit_list", "ti-barcode", perm="catalog.view_soldunit"),
+            NavItem(_("Product models"), "catalog:model_list", "ti-package", perm="catalog.view_productmodel"),
+            NavItem(
+                _("Warranty policies"), "catalog:policy_list", "ti-shield-check", perm="catalog.view_warrantypolicy"
+            ),
+            NavItem(_("Fee schedules"), "catalog:fee_list", "ti-currency-yen", perm="catalog.view_feeschedule"),
+        ),
+    ),
+    NavSection(
+        _("Sales"),
+        (
+            NavItem(_("Sales orders"), "sales:order_list", "ti-receipt", perm="sales.view_salesorder"),
+            NavItem(
+                _("Service contracts"), "sales:contract_list", "ti-file-certificate", perm="sales.view_servicecontract"
+            ),
+        ),
+    ),
+    NavSection(
         _("Supervision"),
         (NavItem(_("Audit trail"), "web:audit_list", "ti-history", perm="core.view_auditentry"),),
     ),
