@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftersales.accounts.models import OrgUnit
-from aftersales.accounts.policies import require_perm, require_unit
+from aftersales.accounts.policies import require_perm, require_unit, unit_visible
 from aftersales.catalog import rules
 from aftersales.catalog.models import (
     CallOutBand,
@@ -306,7 +306,7 @@ def _unit_clean(actor: Any, data: UnitData, *, today: dt.date, exclude_id: int |
         errors.append(FieldError("org_unit_id", _("Unknown org unit.")))
     if data.customer_id is not None:
         customer = Customer.objects.filter(pk=data.customer_id, merged_into__isnull=True).only("org_unit_id").first()
-        if customer is None:
+        if customer is None or not unit_visible(actor, customer.org_unit_id):
             errors.append(FieldError("customer_id", _("Unknown customer.")))
     if data.sale_date and data.sale_date > today:
         errors.append(FieldError("sale_date", _("The sale date cannot be in the future.")))
@@ -373,7 +373,7 @@ def unit_transfer(*, actor: Any, unit: SoldUnit, customer: Customer, on: dt.date
     """Hand a unit to a new owner: the current ownership ends the day before `on`, a new one starts."""
     require_perm(actor, "catalog.change_soldunit")
     require_unit(actor, unit.org_unit_id)
-    if customer.merged_into_id or not customer.is_active:
+    if customer.merged_into_id or not customer.is_active or not unit_visible(actor, customer.org_unit_id):
         raise field_error("customer_id", _("Unknown customer."))
     if unit.customer_id == customer.pk:
         raise field_error("customer_id", _("This customer already owns the unit."))

@@ -187,3 +187,13 @@ def test_a_scrapped_unit_cannot_change_owner(org, base):
     buyer = factories.customer(base["agent"], org["a"], name="买家", phone="13900000000", addresses=())
     with pytest.raises(Conflict):
         services.unit_transfer(actor=base["agent"], unit=unit, customer=buyer, on=dt.date(2025, 6, 1), reason="x")
+
+
+def test_units_cannot_be_given_to_customers_outside_scope(org, make_user, base):
+    outsider = factories.customer(make_user("agent", org["b"]), org["b"], name="乙方客户", phone="13900000001")
+    with pytest.raises(ValidationFailed) as exc:
+        factories.sold_unit(base["agent"], base["model"], outsider, org["a"], serial="X-1")
+    assert exc.value.errors[0].field == "customer_id"
+    unit = factories.sold_unit(base["agent"], base["model"], base["owner"], org["a"], serial="X-2")
+    with pytest.raises(ValidationFailed):
+        services.unit_transfer(actor=base["agent"], unit=unit, customer=outsider, on=dt.date(2025, 6, 1), reason="x")
