@@ -50,6 +50,7 @@ def contract_extension_until(
 
     The extension adds its months after the standard warranty, but never past the contract's own end.
     """
-    if status != "active" or extended_months <= 0 or standard_end is None:
+    if status != "active" or extended_months <= 0 or standard_end is None or ends_on < starts_on:
         return None
-    return min(add_months(standard_end, extended_months), ends_on) if ends_on >= starts_on else None
+    reach = min(add_months(standard_end, extended_months), ends_on)
+    return reach if reach > standard_end else None  # a contract ending first extends nothing

@@ -46,3 +46,5 @@ def test_contract_extension():
     assert rules.contract_extension_until(status="draft", extended_months=12, **kw) is None
     assert rules.contract_extension_until(status="active", extended_months=0, **kw) is None
     assert rules.contract_extension_until(status="active", extended_months=12, **{**kw, "standard_end": None}) is None
+    ends_first = {**kw, "ends_on": dt.date(2026, 1, 1)}
+    assert rules.contract_extension_until(status="active", extended_months=12, **ends_first) is None
