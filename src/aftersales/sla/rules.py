@@ -163,3 +163,71 @@ def add_working_days(spec: CalendarSpec, start: dt.datetime, days: int, *, mode:
             if counted == days:
                 return _aware(windows[-1][1])
     raise ValueError("no working day within ten years")
+
+
+# --- SLA policy matching ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyCriteria:
+    """What a policy applies to; an empty criterion matches anything."""
+
+    policy_id: int
+    priority: int  # the administrator's order: lower wins among equally specific policies
+    request_type: str = ""
+    urgency: str = ""
+    customer_tier: str = ""
+    product_line_id: int | None = None
+    channel: str = ""
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    request_type: str
+    urgency: str
+    customer_tier: str = ""
+    product_line_id: int | None = None
+    channel: str = ""
+
+
+def policy_applies(policy: PolicyCriteria, facts: RequestFacts) -> bool:
+    return (
+        (not policy.request_type or policy.request_type == facts.request_type)
+        and (not policy.urgency or policy.urgency == facts.urgency)
+        and (not policy.customer_tier or policy.customer_tier == facts.customer_tier)
+        and (policy.product_line_id is None or policy.product_line_id == facts.product_line_id)
+        and (not policy.channel or policy.channel == facts.channel)
+    )
+
+
+def specificity(policy: PolicyCriteria) -> int:
+    return sum(
+        bool(x)
+        for x in (policy.request_type, policy.urgency, policy.customer_tier, policy.product_line_id, policy.channel)
+    )
+
+
+def policy_order(policies: list[PolicyCriteria]) -> list[PolicyCriteria]:
+    """The order in which policies are tried (and shown to the administrator): most specific first,
+    then by priority, then by id."""
+    return sorted(policies, key=lambda p: (-specificity(p), p.priority, p.policy_id))
+
+
+def policy_match(policies: list[PolicyCriteria], facts: RequestFacts) -> PolicyCriteria | None:
+    """The most specific policy that applies; ties go to the lower priority number, then the older policy."""
+    return next((p for p in policy_order(policies) if policy_applies(p, facts)), None)
+
+
+def due_at(
+    spec: CalendarSpec, start: dt.datetime, *, amount: int, unit: str, days_mode: str = "end_of_day"
+) -> dt.datetime:
+    """The due time of a target: `amount` clock minutes, working hours or working days after `start`."""
+    if unit == "clock_minutes":
+        return start + dt.timedelta(minutes=amount)
+    if unit == "working_minutes":
+        return add_working_minutes(spec, start, amount)
+    if unit == "working_hours":
+        return add_working_time(spec, start, dt.timedelta(hours=amount))
+    if unit == "working_days":
+        return add_working_days(spec, start, amount, mode=days_mode)
+    raise ValueError(f"unknown unit {unit!r}")

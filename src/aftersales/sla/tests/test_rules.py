@@ -205,3 +205,55 @@ def test_working_days_end_on_a_working_day_after_the_start(start, days):
     )
     end = rules.add_working_days(spec, start, days)
     assert in_working_time(spec, end) and end >= start
+
+
+# --- policy matching --------------------------------------------------------------------------
+
+P = rules.PolicyCriteria
+
+
+def test_most_specific_policy_wins():
+    policies = [
+        P(1, 100),
+        P(2, 100, request_type="repair"),
+        P(3, 100, request_type="repair", urgency="critical"),
+        P(4, 100, customer_tier="A"),
+        P(5, 100, request_type="complaint", channel="phone"),
+    ]
+    match = rules.policy_match
+    assert match(policies, rules.RequestFacts("repair", "critical")).policy_id == 3
+    assert match(policies, rules.RequestFacts("repair", "normal")).policy_id == 2
+    assert match(policies, rules.RequestFacts("consultation", "normal", customer_tier="A")).policy_id == 4
+    assert match(policies, rules.RequestFacts("complaint", "normal", channel="phone")).policy_id == 5
+    assert match(policies, rules.RequestFacts("complaint", "normal", channel="email")).policy_id == 1
+    assert match([], rules.RequestFacts("repair", "normal")) is None
+
+
+def test_ties_go_to_the_priority_then_the_older_policy():
+    a, b, c = P(7, 50, urgency="urgent"), P(8, 10, request_type="repair"), P(6, 10, request_type="install")
+    assert rules.policy_match([a, b], rules.RequestFacts("repair", "urgent")).policy_id == 8
+    assert [p.policy_id for p in rules.policy_order([a, b, c])] == [6, 8, 7]
+    assert (
+        rules.policy_match(
+            [P(9, 10, request_type="repair"), P(3, 10, request_type="repair")], rules.RequestFacts("repair", "normal")
+        ).policy_id
+        == 3
+    )
+
+
+def test_product_line_criterion():
+    policies = [P(1, 100), P(2, 100, product_line_id=4)]
+    assert rules.policy_match(policies, rules.RequestFacts("repair", "normal", product_line_id=4)).policy_id == 2
+    assert rules.policy_match(policies, rules.RequestFacts("repair", "normal", product_line_id=5)).policy_id == 1
+
+
+def test_due_at_units():
+    start = at("2026-11-23T17:00")
+    assert rules.due_at(SPEC, start, amount=30, unit="clock_minutes") == at("2026-11-23T17:30")
+    assert rules.due_at(SPEC, start, amount=90, unit="working_minutes") == at("2026-11-24T09:30")
+    # Mon 1 h + Tue/Wed/Thu 7.5 h each = 23.5 h; the last half hour on Friday
+    assert rules.due_at(SPEC, start, amount=24, unit="working_hours") == at("2026-11-27T09:30")
+    assert rules.due_at(SPEC, start, amount=2, unit="working_days") == at("2026-11-25T18:00")
+    assert rules.due_at(SPEC, start, amount=2, unit="working_days", days_mode="hours") == at("2026-11-25T17:00")
+    with pytest.raises(ValueError, match="unit"):
+        rules.due_at(SPEC, start, amount=1, unit="fortnights")
