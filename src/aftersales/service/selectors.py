@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User, UserKind
 from aftersales.core.errors import NotFound
@@ -151,8 +152,14 @@ def fault_categories(*, product_line_id: int | None = None) -> QuerySet[FaultCat
 # --- reads for the workbench pages ------------------------------------------------------------
 
 
-def queue_counts(*, actor: Any) -> dict[str, int]:
-    """How many requests each queue of the workbench holds: one query, one filtered count per queue."""
+def overdue_q(now: dt.datetime) -> Q:
+    """Open requests whose promised time has passed (the workbench's "overdue" queue)."""
+    return Q(promised_at__lt=now, status__in=rules.OPEN)
+
+
+def queue_counts(*, actor: Any, now: dt.datetime | None = None) -> dict[str, int]:
+    """How many requests each queue of the workbench holds (with "overdue"): one query, one filtered
+    count per queue."""
     conditions = {
         "all": Q(),
         "mine": Q(assignee_id=actor.pk, status__in=rules.OPEN),
@@ -162,11 +169,12 @@ def queue_counts(*, actor: Any) -> dict[str, int]:
         "open": Q(status__in=rules.OPEN),
         "escalated": Q(is_escalated=True, status__in=rules.OPEN),
         "done": Q(status__in=rules.DONE),
+        "overdue": overdue_q(now or timezone.now()),
     }
     counts = scoped(actor).aggregate(
         **{name: Count("id", filter=cond) if cond else Count("id") for name, cond in conditions.items()}
     )
-    return {name: counts.get(name) or 0 for name in QUEUES}
+    return {name: counts.get(name) or 0 for name in conditions}
 
 
 def assignable_staff(*, actor: Any) -> QuerySet[User]:

@@ -31,6 +31,16 @@ class NavSection:
 MENU: tuple[NavSection, ...] = (
     NavSection(_("Workbench"), (NavItem(_("Home"), "web:home", "ti-home", staff_only=False),)),
     NavSection(
+        _("Service"),
+        (
+            NavItem(_("Workbench"), "service:workbench", "ti-layout-list", perm="service.view_servicerequest"),
+            NavItem(_("New request"), "service:intake", "ti-phone-plus", perm="service.add_servicerequest"),
+            NavItem(
+                _("Incomplete records"), "service:incomplete", "ti-file-alert", perm="service.change_servicerequest"
+            ),
+        ),
+    ),
+    NavSection(
         _("Organisation"),
         (
             NavItem(_("Staff"), "web:user_list", "ti-users", perm="accounts.view_user"),
