@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "aftersales.sales",
     "aftersales.sla",
     "aftersales.service",
+    "aftersales.portal",
     "aftersales.web",
 ]
 
@@ -220,6 +221,7 @@ EMAIL_BACKEND = (
 )
 EMAIL_FILE_PATH = DATA_DIR / "outbox-mail"
 # The address customers reach the site at (links in SMS and e-mail), e.g. https://service.example.cn
+SERVICE_HOTLINE = os.environ.get("AFTERSALES_SERVICE_HOTLINE", "")
 PUBLIC_BASE_URL = os.environ.get("AFTERSALES_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 # Inbound channels: a shared secret signs webhook bodies (HMAC-SHA256); IMAP polls the service mailbox.
 INBOUND_WEBHOOK_SECRET = os.environ.get("AFTERSALES_INBOUND_SECRET", "")

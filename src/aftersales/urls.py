@@ -18,6 +18,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("catalog/", include("aftersales.catalog.urls")),
     path("sales/", include("aftersales.sales.urls")),
     path("service/", include("aftersales.service.urls")),
+    path("portal/", include("aftersales.portal.urls")),
+    path("s/", include("aftersales.portal.scan_urls")),
     path("", include("aftersales.web.urls")),
 ]
 

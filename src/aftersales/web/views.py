@@ -19,6 +19,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -41,6 +42,14 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        """Portal customers land in the portal; a `next` outside the customer's pages is ignored."""
+        url = self.get_redirect_url()
+        if getattr(self.request.user, "kind", "") == UserKind.CUSTOMER:
+            customer_pages = ("/portal/", "/s/", "/service/t/", "/service/attachments/")
+            return url if url.startswith(customer_pages) else reverse("portal:home")
+        return url or self.get_default_redirect_url()
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
@@ -81,6 +90,8 @@ def _page(request: HttpRequest, qs: Any) -> Any:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    if getattr(user, "kind", "") == UserKind.CUSTOMER:
+        return redirect("portal:home")
     staff = account_selectors.user_list(actor=user, active=True) if user.has_perm("accounts.view_user") else None
     units = account_selectors.org_unit_list(actor=user) if user.has_perm("accounts.view_orgunit") else None
     figures: dict[str, Any] = {}
