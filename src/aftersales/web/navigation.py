@@ -76,7 +76,8 @@ MENU: tuple[NavSection, ...] = (
 
 
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
-    """The sections and items this user may use, with the active item marked."""
+    """The sections and items this user may use; the item whose address is the longest prefix of the
+    current page is the active one (so /service/new/ marks 新建服务单, not 工作台 as well)."""
     sections = []
     for section in MENU:
         items = []
@@ -85,9 +86,15 @@ def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
                 continue
             if item.perm and not user.has_perm(item.perm):
                 continue
-            url = reverse(item.url_name)
-            active = current_path == url if url == "/" else current_path.startswith(url)
-            items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+            items.append({"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": False})
         if items:
             sections.append({"label": section.label, "items": items})
+    candidates = [
+        i
+        for s in sections
+        for i in s["items"]
+        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+    ]
+    if candidates:
+        max(candidates, key=lambda i: len(i["url"]))["active"] = True
     return sections

@@ -225,3 +225,14 @@ def test_audit_page_names_record_types_and_fields_in_chinese(org, make_user):
     html = client.get("/audit/").content.decode()
     assert "accounts.user" not in html.split("<tbody>")[1]
     assert "用户名:" in html and "角色:" in html
+
+
+def test_only_the_most_specific_menu_item_is_active(org, make_user):
+    from aftersales.web.navigation import menu_for
+
+    agent = make_user("agent", org["a"])
+    active = [i["url"] for s in menu_for(agent, "/service/new/") for i in s["items"] if i["active"]]
+    assert active == ["/service/new/"]
+    active = [i["url"] for s in menu_for(agent, "/service/12/") for i in s["items"] if i["active"]]
+    assert active == ["/service/"]
+    assert [i["url"] for s in menu_for(agent, "/") for i in s["items"] if i["active"]] == ["/"]
