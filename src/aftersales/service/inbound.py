@@ -206,7 +206,12 @@ def mail_receive(raw: bytes) -> InboundResult:
     existing = _quoted_request(f"{mail.subject}\n{mail.text}", customer)
     if existing is not None:
         services.request_comment(
-            actor=actor, request=existing, body=_inbound_body(mail.text, "e-mail"), public=True, attachments=uploads
+            actor=actor,
+            request=existing,
+            body=_inbound_body(mail.text, "e-mail"),
+            public=True,
+            attachments=uploads,
+            from_customer=True,
         )
         return InboundResult(existing, False)
     request, _created = services.request_create(
@@ -244,7 +249,9 @@ def message_receive(*, channel: str, sender: str, text: str) -> InboundResult:
     actor = intake_user_get()
     existing = _quoted_request(text, customer)
     if existing is not None:
-        services.request_comment(actor=actor, request=existing, body=_inbound_body(text, channel), public=True)
+        services.request_comment(
+            actor=actor, request=existing, body=_inbound_body(text, channel), public=True, from_customer=True
+        )
         return InboundResult(existing, False)
     request, _created = services.request_create(
         actor=actor,

@@ -552,15 +552,23 @@ def _store_attachment(
 
 
 def request_comment(
-    *, actor: Any, request: ServiceRequest, body: str, public: bool, attachments: tuple[UploadedFile, ...] = ()
+    *,
+    actor: Any,
+    request: ServiceRequest,
+    body: str,
+    public: bool,
+    attachments: tuple[UploadedFile, ...] = (),
+    from_customer: bool = False,
 ) -> TimelineEntry:
-    """A reply to the customer (public), an internal note, or — from the portal — the customer's message."""
-    customer = is_customer_actor(actor)
-    if customer:
+    """A reply to the customer (public), an internal note, or the customer's own message — from the
+    portal, or relayed by an inbound channel (`from_customer`: e-mail, SMS, WeChat)."""
+    customer = is_customer_actor(actor) or from_customer
+    if is_customer_actor(actor):
         require_see(actor, request)
         public = True
     else:
         require_staff_perm(actor, request, "service.change_servicerequest")
+        public = public or from_customer
     errors = [] if body.strip() or attachments else [FieldError("body", _("Write something or attach a file."))]
     for i, upload in enumerate(attachments):
         errors.extend(attachment_errors(upload, f"attachments.{i}"))
@@ -569,6 +577,8 @@ def request_comment(
     kind = EntryKind.CUSTOMER if customer else (EntryKind.REPLY if public else EntryKind.NOTE)
     with transaction.atomic():
         entry = _entry(request, kind, actor, body.strip(), public=public)
+        if from_customer:
+            TimelineEntry.objects.filter(pk=entry.pk).update(author_label=request.contact_name or request.customer.name)
         for upload in attachments:
             _store_attachment(request, entry, upload, actor, public=public)
         ServiceRequest.objects.filter(pk=request.pk).update(updated_at=timezone.now())
