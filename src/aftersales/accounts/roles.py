@@ -56,6 +56,7 @@ _MASTER_DATA = (
     "catalog.add_feeschedule",
     "catalog.change_feeschedule",
 )
+_SLA_ADMIN = ("sla.add_slapolicy", "sla.change_slapolicy", "sla.add_publicday")
 _PERSONAL_DATA = ("customers.view_personal_data",)
 _EXPORT_PERSONAL = ("customers.export_personal_data",)
 _MERGE = ("customers.merge_customer",)
@@ -94,6 +95,7 @@ ROLES: tuple[Role, ...] = (
             *_MERGE,
             *_SR_WORK,
             *_SR_DISPATCH,
+            *_SLA_ADMIN,
         ),
     ),
     Role("qa", _("QA department"), _("Investigates quality complaints and claims"), (*_READ, *_ORDERS, *_SR_WORK)),
@@ -123,6 +125,7 @@ ROLES: tuple[Role, ...] = (
             *_MERGE,
             *_SR_WORK,
             *_SR_DISPATCH,
+            *_SLA_ADMIN,
         ),
     ),
     Role(
@@ -151,6 +154,7 @@ ROLES: tuple[Role, ...] = (
             *_MERGE,
             *_SR_WORK,
             *_SR_DISPATCH,
+            *_SLA_ADMIN,
         ),
     ),
 )

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
-Handler = Callable[..., None]
+Handler = Callable[..., object]
 _handlers: dict[str, dict[str, Handler]] = {}
 
 

@@ -10,6 +10,7 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service requests")
 
     def ready(self) -> None:
-        from aftersales.service import notifications
+        from aftersales.service import notifications, timers
 
         notifications.register()
+        timers.register()

@@ -6,6 +6,8 @@ by one service function; every step is a `TimelineEntry` (nothing is deleted).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -399,3 +401,44 @@ class AssignmentRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RequestTimer(models.Model):
+    """One time limit of a request: due time (stored, never recomputed row by row in queries), pauses,
+    warning, breach and escalation level. Computed from the matching SLA policy (service.timers)."""
+
+    request = models.ForeignKey(
+        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="timers"
+    )
+    metric = models.CharField(_("metric"), max_length=24)
+    policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        verbose_name=_("SLA policy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"))
+    due_at = models.DateTimeField(_("due at"), db_index=True)
+    warn_at = models.DateTimeField(_("warn at"))
+    paused_at = models.DateTimeField(_("paused at"), null=True, blank=True)
+    paused_total = models.DurationField(_("time paused (in the target's own time)"), default=dt.timedelta)
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("warned at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+
+    class Meta:
+        verbose_name = _("request timer")
+        verbose_name_plural = _("request timers")
+        ordering = ["request", "due_at"]
+        constraints = [models.UniqueConstraint(fields=["request", "metric"], name="timer_request_metric_unique")]
+        indexes = [models.Index(fields=["met_at", "due_at"], name="timer_open_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.metric} {self.due_at}"
+
+    @property
+    def is_breached(self) -> bool:
+        return self.breached_at is not None

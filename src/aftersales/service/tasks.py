@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from aftersales.core import context
 from aftersales.core.context import Channel
-from aftersales.service import inbound
+from aftersales.service import inbound, timers
 
 logger = logging.getLogger(__name__)
 
@@ -52,3 +52,10 @@ def mailbox_poll_job() -> int:
             client.logout()
         except imaplib.IMAP4.error:
             logger.warning("IMAP logout failed")
+
+
+@db_periodic_task(crontab(minute="*"))
+def sla_sweep_job() -> dict[str, int]:
+    """Warn and escalate time limits every minute (idempotent; safe in several workers)."""
+    with context.acting(channel=Channel.JOB):
+        return timers.sla_sweep()

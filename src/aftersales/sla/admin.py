@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from aftersales.core.admin_base import ReadOnlyAdmin
-from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, PublicDay
+from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, PublicDay, SlaPolicy, SlaTarget
+from aftersales.sla.services import sla_presets_load
 
 
 @admin.register(PublicDay)
@@ -29,3 +33,32 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ("date", "calendar", "is_working", "note")
     list_filter = ("is_working", "calendar")
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 1
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Policies in the order they are tried: the most specific first, then by priority."""
+
+    list_display = (
+        "name",
+        "priority",
+        "request_type",
+        "urgency",
+        "customer_tier",
+        "product_line",
+        "channel",
+        "is_active",
+    )
+    list_filter = ("is_active", "request_type", "urgency")
+    inlines = [SlaTargetInline]
+    actions = ["load_presets"]
+
+    @admin.action(description=_("Load the documents' default time limits"))
+    def load_presets(self, request: HttpRequest, queryset: QuerySet[SlaPolicy]) -> None:
+        created = sla_presets_load(actor=request.user)
+        self.message_user(request, _("%(n)s policies created.") % {"n": created}, messages.SUCCESS)

@@ -85,3 +85,81 @@ class CalendarOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'+' if self.is_working else '-'}"
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", _("First response")
+    ON_SITE = "on_site", _("On-site arrival")
+    RESOLUTION = "resolution", _("Resolution")
+    COMPLAINT_TRANSFER = "complaint_transfer", _("Complaint transferred to the department")
+    COMPLAINT_INVESTIGATION = "complaint_investigation", _("Complaint investigated")
+    COMPLAINT_RESULT = "complaint_result", _("Result told to the customer")
+    REVISIT = "revisit", _("Satisfaction revisit")
+    RETURN_REVIEW = "return_review", _("Return application reviewed")
+    RETURN_INSPECTION = "return_inspection", _("Returned goods inspected")
+    RETURN_REFUND = "return_refund", _("Refund paid or exchange shipped")
+
+
+class TimeUnit(models.TextChoices):
+    CLOCK_MINUTES = "clock_minutes", _("Minutes (clock time)")
+    WORKING_MINUTES = "working_minutes", _("Working minutes")
+    WORKING_HOURS = "working_hours", _("Working hours")
+    WORKING_DAYS = "working_days", _("Working days")
+
+
+class DaysMode(models.TextChoices):
+    END_OF_DAY = "end_of_day", _("End of the N-th working day")
+    HOURS = "hours", _("N × the day's working hours")
+
+
+class SlaPolicy(models.Model):
+    """Time limits for the requests it matches; the most specific matching policy wins (then priority)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=100, help_text=_("lower wins a tie"))
+    request_type = models.CharField(_("request type"), max_length=14, blank=True)
+    urgency = models.CharField(_("urgency"), max_length=10, blank=True)
+    customer_tier = models.CharField(_("customer tier"), max_length=1, blank=True)
+    product_line = models.ForeignKey(
+        "catalog.ProductLine",
+        verbose_name=_("product line"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=10, blank=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("calendar (empty = default)"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("SLA policy")
+        verbose_name_plural = _("SLA policies")
+        ordering = ["priority", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SlaTarget(models.Model):
+    policy = models.ForeignKey(SlaPolicy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="targets")
+    metric = models.CharField(_("metric"), max_length=24, choices=Metric.choices)
+    amount = models.PositiveIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=16, choices=TimeUnit.choices)
+    days_mode = models.CharField(
+        _("working days mean"), max_length=10, choices=DaysMode.choices, default=DaysMode.END_OF_DAY
+    )
+    warn_percent = models.PositiveSmallIntegerField(_("warn at % of the allowed time"), default=80)
+
+    class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "metric"], name="sla_target_metric_unique"),
+            models.CheckConstraint(condition=models.Q(warn_percent__gte=1, warn_percent__lte=99), name="sla_warn_1_99"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.metric} {self.amount} {self.unit}"

@@ -13,7 +13,7 @@ from aftersales.accounts.policies import require_perm
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import FieldError, ValidationFailed
 from aftersales.core.models import AuditAction
-from aftersales.sla.models import CoveredYear, DayKind, DaySource, PublicDay
+from aftersales.sla.models import CoveredYear, DayKind, DaySource, PublicDay, SlaPolicy, SlaTarget
 from aftersales.sla.selectors import clear_cache
 
 
@@ -74,3 +74,79 @@ def public_year_enter(
         )
     clear_cache()
     return covered
+
+
+# --- SLA presets ------------------------------------------------------------------------------
+
+# The limits the source documents name (DOMAIN §4); [X] placeholders of the documents get common values.
+# 特级 (critical) requests win ties against type policies (priority 10 < 100).
+PRESETS: list[tuple[str, dict[str, object], list[tuple[str, int, str]]]] = [
+    (
+        "维修：30分钟响应、24小时到场、24小时修复（售后服务保障措施）",
+        {"request_type": "repair"},
+        [
+            ("first_response", 30, "clock_minutes"),
+            ("on_site", 24 * 60, "clock_minutes"),
+            ("resolution", 48 * 60, "clock_minutes"),
+        ],
+    ),
+    (
+        "门店问题：24小时首次反馈、48小时处理结果",
+        {"request_type": "consultation"},
+        [("first_response", 24 * 60, "clock_minutes"), ("resolution", 48 * 60, "clock_minutes")],
+    ),
+    (
+        "投诉处理时限",
+        {"request_type": "complaint"},
+        [
+            ("complaint_transfer", 30, "clock_minutes"),
+            ("complaint_investigation", 3, "working_days"),
+            ("complaint_result", 5, "working_days"),
+            ("revisit", 3, "working_days"),
+            ("first_response", 24 * 60, "clock_minutes"),
+        ],
+    ),
+    (
+        "退货处理时限",
+        {"request_type": "return"},
+        [
+            ("return_review", 2, "working_days"),
+            ("return_inspection", 3, "working_days"),
+            ("return_refund", 5, "working_days"),
+        ],
+    ),
+    (
+        "换货处理时限",
+        {"request_type": "exchange"},
+        [
+            ("return_review", 2, "working_days"),
+            ("return_inspection", 3, "working_days"),
+            ("return_refund", 5, "working_days"),
+        ],
+    ),
+    (
+        "特级紧急：1小时响应",
+        {"urgency": "critical", "priority": 10},
+        [("first_response", 60, "clock_minutes"), ("resolution", 24 * 60, "clock_minutes")],
+    ),
+    (
+        "默认：24小时响应（质量问题24小时内答复）",
+        {},
+        [("first_response", 24 * 60, "clock_minutes"), ("resolution", 5, "working_days")],
+    ),
+]
+
+
+def sla_presets_load(*, actor: Any) -> int:
+    """Load the documents' default policies (once; existing policies of the same name are kept)."""
+    require_perm(actor, "sla.add_slapolicy")
+    created = 0
+    with transaction.atomic():
+        for name, criteria, targets in PRESETS:
+            policy, was_created = SlaPolicy.objects.get_or_create(name=name, defaults=criteria)
+            if not was_created:
+                continue
+            created += 1
+            SlaTarget.objects.bulk_create([SlaTarget(policy=policy, metric=m, amount=a, unit=u) for m, a, u in targets])
+            audit_record(actor=actor, action=AuditAction.CREATE, target=policy, changes={"name": [None, name]})
+    return created

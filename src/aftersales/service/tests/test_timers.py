@@ -1,0 +1,168 @@
+"""Time limits on requests: policy matching, due times, met/breached, pause/resume, warn and escalate once."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from tests import factories
+
+from aftersales.notifications.models import OutboxMessage
+from aftersales.service import services, timers
+from aftersales.service.models import RequestTimer, ServiceRequest
+from aftersales.service.services import RequestData
+from aftersales.sla.models import SlaPolicy, SlaTarget
+from aftersales.sla.rules import SHANGHAI
+from aftersales.sla.services import sla_presets_load
+
+MONDAY_10 = dt.datetime(2026, 11, 16, 10, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def world(org, make_user):
+    agent = make_user("agent", org["a"], email="agent@example.cn")
+    supervisor = make_user("supervisor", org["a"], email="boss@example.cn")
+    customer = factories.customer(agent, org["a"], name="陈先生", phone="13812345678")
+    sla_presets_load(actor=make_user("admin", org["hq"]))
+    return {"agent": agent, "supervisor": supervisor, "customer": customer}
+
+
+def create(world, captured, **kw):
+    data = {
+        "type": "repair",
+        "customer_id": world["customer"].pk,
+        "title": "空调不制冷",
+        "channel": "phone",
+        "received_at": MONDAY_10,
+        "register_now": False,
+        "auto_assign": False,
+        **kw,
+    }
+    with captured(execute=True):
+        request, _ = services.request_create(actor=world["agent"], data=RequestData(**data))
+    return request
+
+
+def test_presets_need_permission(org, make_user):
+    from aftersales.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        sla_presets_load(actor=make_user("agent", org["a"]))
+
+
+def test_the_most_specific_policy_sets_stored_due_times(world, django_capture_on_commit_callbacks):
+    repair = create(world, django_capture_on_commit_callbacks)
+    due = {t.metric: t.due_at for t in repair.timers.all()}
+    assert due["first_response"] == MONDAY_10 + dt.timedelta(minutes=30)
+    assert due["on_site"] == MONDAY_10 + dt.timedelta(hours=24)
+    critical = create(world, django_capture_on_commit_callbacks, urgency="critical", type="consultation")
+    assert {t.metric for t in critical.timers.all()} == {"first_response", "resolution"}
+    assert critical.timers.get(metric="first_response").due_at == MONDAY_10 + dt.timedelta(hours=1)
+    complaint = create(world, django_capture_on_commit_callbacks, type="complaint")
+    # 3 working days after Monday 16 Nov → end of Thursday 19 Nov
+    assert complaint.timers.get(metric="complaint_investigation").due_at == dt.datetime(
+        2026, 11, 19, 18, tzinfo=SHANGHAI
+    )
+
+
+def test_a_change_of_type_recomputes_the_unmet_timers(world, django_capture_on_commit_callbacks):
+    request = create(world, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_update(
+            actor=world["agent"],
+            request=request,
+            expected_version=request.version,
+            changes=services.RequestChanges(
+                type="complaint",
+                urgency="normal",
+                title=request.title,
+                description="",
+                fault_category_id=None,
+                unit_id=None,
+                product_model_id=None,
+                promised_at=None,
+                promise_note="",
+                contact_name="",
+                contact_phone="",
+            ),
+        )
+    assert "complaint_result" in set(request.timers.values_list("metric", flat=True))
+    assert "on_site" not in set(request.timers.values_list("metric", flat=True))
+
+
+def test_steps_meet_metrics_and_late_ones_are_breached(world, django_capture_on_commit_callbacks):
+    request = create(world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(hours=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_transition(
+            actor=world["agent"], request=request, action="register", expected_version=request.version
+        )
+    first = request.timers.get(metric="first_response")
+    assert first.met_at is not None and first.breached_at is not None  # 30 minutes allowed, 2 hours taken
+    assert request.timers.get(metric="resolution").met_at is None
+
+
+def test_waiting_pauses_the_clock_and_adds_the_waited_time(world, django_capture_on_commit_callbacks):
+    request = create(world, django_capture_on_commit_callbacks, received_at=timezone.now(), register_now=True)
+    before = request.timers.get(metric="resolution").due_at
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_transition(
+            actor=world["agent"],
+            request=request,
+            action="wait_customer",
+            expected_version=request.version,
+            reason="客户出差",
+        )
+    paused = request.timers.get(metric="resolution")
+    assert paused.paused_at is not None
+    RequestTimer.objects.filter(pk=paused.pk).update(paused_at=paused.paused_at - dt.timedelta(hours=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_transition(
+            actor=world["agent"], request=request, action="resume", expected_version=request.version
+        )
+    resumed = request.timers.get(metric="resolution")
+    assert resumed.paused_at is None
+    assert dt.timedelta(hours=5) <= resumed.paused_total < dt.timedelta(hours=5, minutes=1)
+    assert resumed.due_at - before == resumed.paused_total
+    assert timers.sla_sweep(now=paused.paused_at + dt.timedelta(days=30)) is not None  # a paused timer is skipped
+
+
+def test_sweep_warns_then_breaches_and_escalates_exactly_once(world, django_capture_on_commit_callbacks):
+    request = create(world, django_capture_on_commit_callbacks, received_at=MONDAY_10, register_now=True)
+    ServiceRequest.objects.filter(pk=request.pk).update(assignee=world["agent"])
+    on_site = request.timers.get(metric="on_site")
+    at_85 = on_site.started_at + (on_site.due_at - on_site.started_at) * 0.85
+    with django_capture_on_commit_callbacks(execute=False):
+        first = timers.sla_sweep(now=at_85)
+        again = timers.sla_sweep(now=at_85)
+    assert first["warned"] >= 1 and again == {"warned": 0, "breached": 0}
+    assert OutboxMessage.objects.filter(recipient="agent@example.cn", subject__contains="即将超时").exists()
+    after = on_site.due_at + dt.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=False):
+        breached = timers.sla_sweep(now=after)
+        twice = timers.sla_sweep(now=after)
+    assert breached["breached"] >= 1 and twice["breached"] == 0
+    request.refresh_from_db()
+    assert request.is_escalated
+    assert request.timeline.filter(kind="escalation", data__metric="on_site").count() == 1
+    assert OutboxMessage.objects.filter(recipient="boss@example.cn", subject__contains="已超时").count() >= 1
+
+
+def test_a_worker_that_loses_the_claim_does_nothing(world, django_capture_on_commit_callbacks, monkeypatch):
+    request = create(world, django_capture_on_commit_callbacks, received_at=MONDAY_10, register_now=True)
+    timer = request.timers.get(metric="on_site")
+    # another worker claims the breach first
+    RequestTimer.objects.filter(pk=timer.pk).update(breached_at=timer.due_at)
+    with django_capture_on_commit_callbacks(execute=False):
+        result = timers.sla_sweep(now=timer.due_at + dt.timedelta(minutes=5))
+    assert not request.timeline.filter(kind="escalation", data__metric="on_site").exists()
+    assert result["breached"] == sum(
+        1 for t in request.timers.all() if t.breached_at == timer.due_at + dt.timedelta(minutes=5)
+    )
+
+
+def test_no_policy_no_timers(world, django_capture_on_commit_callbacks):
+    SlaTarget.objects.all().delete()
+    SlaPolicy.objects.all().delete()
+    request = create(world, django_capture_on_commit_callbacks)
+    assert not request.timers.exists()

@@ -1,0 +1,277 @@
+"""Time limits on requests: start timers from the matching SLA policy, pause and resume them, record
+met and breached, and — in the periodic sweep — warn before and escalate at a breach, exactly once.
+
+Reacts to the request events (core.events), so the lifecycle code does not know about SLAs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from aftersales.accounts.models import OrgUnit, User
+from aftersales.core import events
+from aftersales.notifications.models import MessageChannel
+from aftersales.notifications.services import message_enqueue
+from aftersales.service.models import EntryKind, RequestTimer, ServiceRequest, TimelineEntry
+from aftersales.sla import rules as sla
+from aftersales.sla.models import SlaPolicy
+from aftersales.sla.selectors import calendar_spec
+
+logger = logging.getLogger(__name__)
+
+# Which lifecycle step meets which metric.
+MET_BY = {
+    "register": ("first_response",),
+    "dispatch": ("first_response",),
+    "replied": ("first_response", "complaint_transfer"),
+    "start": ("first_response", "on_site", "complaint_transfer"),
+    "resolve": (
+        "first_response",
+        "on_site",
+        "resolution",
+        "complaint_transfer",
+        "complaint_investigation",
+        "complaint_result",
+    ),
+}
+
+
+def _facts(request: ServiceRequest) -> sla.RequestFacts:
+    line = request.product_model.product_line_id if request.product_model_id and request.product_model else None
+    return sla.RequestFacts(
+        request_type=request.type,
+        urgency=request.urgency,
+        customer_tier=request.customer.tier,
+        product_line_id=line,
+        channel=request.channel,
+    )
+
+
+def _policy_for(request: ServiceRequest) -> SlaPolicy | None:
+    policies = list(SlaPolicy.objects.filter(is_active=True))
+    criteria = [
+        sla.PolicyCriteria(
+            policy_id=p.pk,
+            priority=p.priority,
+            request_type=p.request_type,
+            urgency=p.urgency,
+            customer_tier=p.customer_tier,
+            product_line_id=p.product_line_id,
+            channel=p.channel,
+        )
+        for p in policies
+    ]
+    match = sla.policy_match(criteria, _facts(request))
+    return next((p for p in policies if match and p.pk == match.policy_id), None)
+
+
+def _spec(policy: SlaPolicy) -> sla.CalendarSpec:
+    return calendar_spec(policy.calendar.name if policy.calendar_id and policy.calendar else "")
+
+
+def _shift(spec: sla.CalendarSpec, unit: str, due: dt.datetime, paused: dt.timedelta) -> dt.datetime:
+    if not paused:
+        return due
+    return due + paused if unit == "clock_minutes" else sla.add_working_time(spec, due, paused)
+
+
+def _base_due(spec: sla.CalendarSpec, target: object, start: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    amount, unit, mode = target.amount, target.unit, target.days_mode  # type: ignore[attr-defined]
+    due = sla.due_at(spec, start, amount=amount, unit=unit, days_mode=mode)
+    allowed = (due - start) * target.warn_percent / 100  # type: ignore[attr-defined]
+    return due, start + allowed
+
+
+def timers_start(*, request_id: int) -> int:
+    """(Re)compute the unmet timers of a request from its matching policy; met ones are kept."""
+    request = ServiceRequest.objects.select_related("customer", "product_model").filter(pk=request_id).first()
+    if request is None or request.status in {"closed", "cancelled"}:
+        return 0
+    policy = _policy_for(request)
+    existing = {t.metric: t for t in RequestTimer.objects.filter(request=request)}
+    if policy is None:
+        RequestTimer.objects.filter(request=request, met_at__isnull=True).delete()
+        return 0
+    try:
+        spec = _spec(policy)
+        rows = []
+        for target in policy.targets.all():
+            timer = existing.get(target.metric)
+            if timer is not None and timer.met_at is not None:
+                continue
+            due, warn = _base_due(spec, target, request.received_at)
+            paused = timer.paused_total if timer else dt.timedelta(0)
+            rows.append(
+                (target.metric, _shift(spec, target.unit, due, paused), _shift(spec, target.unit, warn, paused), paused)
+            )
+    except sla.UncoveredYear as exc:
+        logger.error("no holiday schedule for a due time", extra={"year": exc.year, "request": request.number})
+        return 0
+    wanted = {metric for metric, *_ in rows}
+    with transaction.atomic():
+        RequestTimer.objects.filter(request=request, met_at__isnull=True).exclude(metric__in=wanted).delete()
+        for metric, due, warn, paused in rows:
+            RequestTimer.objects.update_or_create(
+                request=request,
+                metric=metric,
+                defaults={
+                    "policy": policy,
+                    "started_at": request.received_at,
+                    "due_at": due,
+                    "warn_at": warn,
+                    "paused_total": paused,
+                },
+            )
+    return len(rows)
+
+
+def timers_meet(*, request_id: int, step: str) -> None:
+    """Record the metrics a lifecycle step meets; a late one is marked breached at its due time."""
+    now = timezone.now()
+    metrics = MET_BY.get(step, ())
+    if not metrics:
+        return
+    open_timers = RequestTimer.objects.filter(request_id=request_id, metric__in=metrics, met_at__isnull=True)
+    open_timers.filter(due_at__lt=now, breached_at__isnull=True).update(breached_at=now)
+    open_timers.update(met_at=now, paused_at=None)
+
+
+def timers_pause(*, request_id: int) -> None:
+    RequestTimer.objects.filter(request_id=request_id, met_at__isnull=True, paused_at__isnull=True).update(
+        paused_at=timezone.now()
+    )
+
+
+def timers_resume(*, request_id: int) -> None:
+    """Add the time spent waiting (in each target's own measure) and move the due times on."""
+    now = timezone.now()
+    for timer in RequestTimer.objects.select_related("policy", "policy__calendar").filter(
+        request_id=request_id, met_at__isnull=True, paused_at__isnull=False
+    ):
+        target = timer.policy.targets.filter(metric=timer.metric).first() if timer.policy else None
+        unit = target.unit if target else "clock_minutes"
+        spec = _spec(timer.policy) if timer.policy else sla.CalendarSpec(always_open=True)
+        assert timer.paused_at is not None
+        try:
+            waited = (
+                now - timer.paused_at
+                if unit == "clock_minutes"
+                else sla.working_time_between(spec, timer.paused_at, now)
+            )
+            due = _shift(spec, unit, timer.due_at, waited)
+            warn = _shift(spec, unit, timer.warn_at, waited)
+        except sla.UncoveredYear:
+            waited, due, warn = now - timer.paused_at, timer.due_at + (now - timer.paused_at), timer.warn_at
+        RequestTimer.objects.filter(pk=timer.pk, paused_at=timer.paused_at).update(
+            paused_at=None, paused_total=timer.paused_total + waited, due_at=due, warn_at=warn
+        )
+
+
+# --- the periodic sweep -----------------------------------------------------------------------
+
+
+def _escalation_recipients(request: ServiceRequest, level: int) -> list[User]:
+    """Level 1: supervisors of the request's unit; 2: of the unit above; 3 and up: managers."""
+    unit: OrgUnit | None = request.org_unit
+    for _ in range(level - 1):
+        unit = unit.parent if unit is not None and unit.parent_id else unit
+    role = "manager" if level >= 3 else "supervisor"
+    staff = User.objects.filter(is_active=True, groups__name=role)
+    if role == "supervisor" and unit is not None:
+        staff = staff.filter(org_unit=unit)
+    return list(staff.distinct()[:20])
+
+
+def _notify_staff(users: list[User], *, subject: str, body: str, key: str, request: ServiceRequest) -> None:
+    for user in users:
+        if user.email:
+            message_enqueue(
+                channel=MessageChannel.EMAIL,
+                recipient=user.email,
+                subject=subject,
+                body=body,
+                event="sla",
+                dedupe_key=f"{key}:{user.pk}",
+                related_type="service.servicerequest",
+                related_id=request.pk,
+            )
+
+
+def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Warn at the warning time and escalate at a breach. Each step is claimed with one conditional
+    UPDATE, so running the sweep twice — or in two workers at once — acts only once."""
+    now = now or timezone.now()
+    counts = {"warned": 0, "breached": 0}
+    due = RequestTimer.objects.filter(met_at__isnull=True, paused_at__isnull=True).filter(
+        request__status__in=["received", "registered", "dispatched", "in_progress"]
+    )
+    for timer in due.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now).select_related(
+        "request__assignee"
+    ):
+        if RequestTimer.objects.filter(pk=timer.pk, warned_at__isnull=True).update(warned_at=now) != 1:
+            continue
+        counts["warned"] += 1
+        request = timer.request
+        assignees = [request.assignee] if request.assignee else _escalation_recipients(request, 1)
+        _notify_staff(
+            assignees,
+            subject=f"服务单 {request.number} 即将超时",
+            body=(
+                f"服务单 {request.number}（{request.title}）的时限将于 "
+                f"{timezone.localtime(timer.due_at):%m-%d %H:%M} 到期，请及时处理。"
+            ),
+            key=f"sla-warn:{timer.pk}",
+            request=request,
+        )
+    for timer in due.filter(Q(breached_at__isnull=True), due_at__lte=now).select_related("request__org_unit__parent"):
+        if (
+            RequestTimer.objects.filter(pk=timer.pk, breached_at__isnull=True).update(
+                breached_at=now, escalation_level=1
+            )
+            != 1
+        ):
+            continue
+        counts["breached"] += 1
+        request = timer.request
+        TimelineEntry.objects.create(
+            request=request,
+            kind=EntryKind.ESCALATION,
+            author_label="系统",
+            body="已超过时限，自动上报",
+            data={"metric": timer.metric, "level": 1},
+        )
+        ServiceRequest.objects.filter(pk=request.pk).update(is_escalated=True)
+        _notify_staff(
+            _escalation_recipients(request, 1),
+            subject=f"服务单 {request.number} 已超时",
+            body=(
+                f"服务单 {request.number}（{request.title}）已超过时限"
+                f"（{timezone.localtime(timer.due_at):%m-%d %H:%M}），已自动上报给您。"
+            ),
+            key=f"sla-breach:{timer.pk}:1",
+            request=request,
+        )
+    return counts
+
+
+def register() -> None:
+    events.subscribe("request.received", "sla", lambda request_id: timers_start(request_id=request_id))
+    events.subscribe("request.judged", "sla", lambda request_id: timers_start(request_id=request_id))
+    for step in ("register", "start", "resolve"):
+        events.subscribe(
+            f"request.{step}", "sla", lambda request_id, step=step: timers_meet(request_id=request_id, step=step)
+        )
+    events.subscribe(
+        "request.dispatched", "sla", lambda request_id: timers_meet(request_id=request_id, step="dispatch")
+    )
+    events.subscribe(
+        "request.replied", "sla", lambda request_id, entry_id: timers_meet(request_id=request_id, step="replied")
+    )
+    for step in ("wait_customer", "wait_parts"):
+        events.subscribe(f"request.{step}", "sla", lambda request_id: timers_pause(request_id=request_id))
+    events.subscribe("request.resume", "sla", lambda request_id: timers_resume(request_id=request_id))
