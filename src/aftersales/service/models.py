@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import TimeStampedModel, VersionedModel
+from aftersales.sla.models import Metric
 
 
 class RequestType(models.TextChoices):
@@ -410,7 +411,7 @@ class RequestTimer(models.Model):
     request = models.ForeignKey(
         ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="timers"
     )
-    metric = models.CharField(_("metric"), max_length=24)
+    metric = models.CharField(_("metric"), max_length=24, choices=Metric.choices)
     policy = models.ForeignKey(
         "sla.SlaPolicy",
         verbose_name=_("SLA policy"),

@@ -12,7 +12,7 @@ from aftersales.accounts.models import OrgUnit, User, UserKind
 from aftersales.core.errors import NotFound
 from aftersales.core.scoping import scope_by_unit, visible_unit_ids
 from aftersales.service import rules
-from aftersales.service.models import Attachment, FaultCategory, ServiceRequest, TimelineEntry
+from aftersales.service.models import Attachment, FaultCategory, RequestTimer, ServiceRequest, TimelineEntry
 from aftersales.service.policies import contact_sees_all, customer_id_of, is_customer_actor
 from aftersales.service.search import matching
 
@@ -199,3 +199,8 @@ def request_attachments_without_entry(*, actor: Any, request: ServiceRequest) ->
     if is_customer_actor(actor):
         qs = qs.filter(is_public=True)
     return list(qs)
+
+
+def request_timers(*, request: ServiceRequest) -> list[RequestTimer]:
+    """The time limits of a request (already scoped through the request), soonest due first."""
+    return list(RequestTimer.objects.filter(request=request).order_by("met_at", "due_at"))

@@ -435,6 +435,8 @@ def _detail(request: HttpRequest, sr: ServiceRequest, *, status: int = 200, **ov
             product_line_id=_product_line_of(sr),
         ),
         "composer": CommentForm(),
+        "timers": selectors.request_timers(request=sr),
+        "now": timezone.now(),
         "stale": False,
         "error": "",
         "open_modal": "",

@@ -166,3 +166,10 @@ def test_no_policy_no_timers(world, django_capture_on_commit_callbacks):
     SlaPolicy.objects.all().delete()
     request = create(world, django_capture_on_commit_callbacks)
     assert not request.timers.exists()
+
+
+def test_the_request_page_shows_its_time_limits(world, django_capture_on_commit_callbacks, client):
+    request = create(world, django_capture_on_commit_callbacks, received_at=MONDAY_10, register_now=True)
+    client.force_login(world["agent"])
+    html = client.get(f"/service/{request.pk}/").content.decode()
+    assert 'data-testid="timers-card"' in html and "上门到场" in html and "已超时" in html
