@@ -78,9 +78,10 @@ MENU: tuple[NavSection, ...] = (
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     """The sections and items this user may use; the item whose address is the longest prefix of the
     current page is the active one (so /service/new/ marks 新建服务单, not 工作台 as well)."""
-    sections = []
+    sections: list[dict[str, Any]] = []
+    all_items: list[dict[str, Any]] = []
     for section in MENU:
-        items = []
+        items: list[dict[str, Any]] = []
         for item in section.items:
             if item.staff_only and getattr(user, "kind", "") != "staff":
                 continue
@@ -89,11 +90,9 @@ def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
             items.append({"label": item.label, "url": reverse(item.url_name), "icon": item.icon, "active": False})
         if items:
             sections.append({"label": section.label, "items": items})
+            all_items.extend(items)
     candidates = [
-        i
-        for s in sections
-        for i in s["items"]
-        if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
+        i for i in all_items if current_path == i["url"] or (i["url"] != "/" and current_path.startswith(i["url"]))
     ]
     if candidates:
         max(candidates, key=lambda i: len(i["url"]))["active"] = True
