@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User, UserKind
@@ -152,9 +152,20 @@ def fault_categories(*, product_line_id: int | None = None) -> QuerySet[FaultCat
 # --- reads for the workbench pages ------------------------------------------------------------
 
 
+def _running_timers(now: dt.datetime) -> QuerySet[RequestTimer]:
+    return RequestTimer.objects.filter(request=OuterRef("pk"), met_at__isnull=True, paused_at__isnull=True)
+
+
 def overdue_q(now: dt.datetime) -> Q:
-    """Open requests whose promised time has passed (the workbench's "overdue" queue)."""
-    return Q(promised_at__lt=now, status__in=rules.OPEN)
+    """Open requests past a time limit (an SLA timer, or the time promised to the customer)."""
+    late_timer = Exists(_running_timers(now).filter(due_at__lt=now))
+    return Q(status__in=rules.OPEN) & (Q(promised_at__lt=now) | Q(late_timer))
+
+
+def at_risk_q(now: dt.datetime) -> Q:
+    """Open requests with a time limit past its warning share but not yet due (the "at risk" queue)."""
+    warned = Exists(_running_timers(now).filter(warn_at__lte=now, due_at__gte=now))
+    return Q(status__in=rules.OPEN) & Q(warned) & ~overdue_q(now)
 
 
 def queue_counts(*, actor: Any, now: dt.datetime | None = None) -> dict[str, int]:
@@ -170,6 +181,7 @@ def queue_counts(*, actor: Any, now: dt.datetime | None = None) -> dict[str, int
         "escalated": Q(is_escalated=True, status__in=rules.OPEN),
         "done": Q(status__in=rules.DONE),
         "overdue": overdue_q(now or timezone.now()),
+        "at_risk": at_risk_q(now or timezone.now()),
     }
     counts = scoped(actor).aggregate(
         **{name: Count("id", filter=cond) if cond else Count("id") for name, cond in conditions.items()}

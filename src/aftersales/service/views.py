@@ -145,6 +145,7 @@ QUEUE_TABS = [
     ("unassigned", _("Unassigned"), "ti-user-question"),
     ("waiting", _("Waiting"), "ti-hourglass"),
     ("escalated", _("Escalated"), "ti-alert-triangle"),
+    ("at_risk", _("At risk"), "ti-alarm"),
     ("overdue", _("Overdue"), "ti-clock-exclamation"),
     ("open", _("All open"), "ti-inbox"),
     ("done", _("Finished"), "ti-circle-check"),
@@ -210,6 +211,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None, teams=teams, staff=staff)
     if queue == "overdue":
         rows_qs = selectors.request_list(actor=user, queue="open", **form.filters()).filter(selectors.overdue_q(now))
+    elif queue == "at_risk":
+        rows_qs = selectors.request_list(actor=user, queue="open", **form.filters()).filter(selectors.at_risk_q(now))
     else:
         rows_qs = selectors.request_list(actor=user, queue=queue, **form.filters())
     qs = _sorted(rows_qs, form.sort_key)

@@ -173,3 +173,35 @@ def test_the_request_page_shows_its_time_limits(world, django_capture_on_commit_
     client.force_login(world["agent"])
     html = client.get(f"/service/{request.pk}/").content.decode()
     assert 'data-testid="timers-card"' in html and "上门到场" in html and "已超时" in html
+
+
+def test_overdue_and_at_risk_queues_follow_the_timers(world, django_capture_on_commit_callbacks):
+    from aftersales.service import selectors
+
+    late = create(
+        world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(days=3), register_now=True
+    )
+    fresh = create(
+        world,
+        django_capture_on_commit_callbacks,
+        received_at=timezone.now() - dt.timedelta(minutes=1),
+        register_now=True,
+    )
+    risky = create(
+        world,
+        django_capture_on_commit_callbacks,
+        received_at=timezone.now() - dt.timedelta(minutes=1),
+        register_now=True,
+    )
+    timer = risky.timers.get(metric="resolution")
+    RequestTimer.objects.filter(request=risky).exclude(pk=timer.pk).update(met_at=timezone.now())
+    RequestTimer.objects.filter(pk=timer.pk).update(warn_at=timezone.now() - dt.timedelta(minutes=1))
+    now = timezone.now()
+    scoped = selectors.scoped(world["agent"])
+    assert set(scoped.filter(selectors.overdue_q(now)).values_list("pk", flat=True)) == {late.pk}
+    assert set(scoped.filter(selectors.at_risk_q(now)).values_list("pk", flat=True)) == {risky.pk}
+    counts = selectors.queue_counts(actor=world["agent"], now=now)
+    assert counts["overdue"] == 1 and counts["at_risk"] == 1
+    assert fresh.pk not in set(
+        scoped.filter(selectors.overdue_q(now) | selectors.at_risk_q(now)).values_list("pk", flat=True)
+    )

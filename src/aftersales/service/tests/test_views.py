@@ -149,6 +149,7 @@ def test_queue_counts_and_rows(world, ui_client_for):
         "done": 1,
         "all": 4,
         "overdue": 0,
+        "at_risk": 0,
     }
     html = response.content.decode()
     assert 'data-testid="count-unassigned">1<' in html
