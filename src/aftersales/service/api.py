@@ -248,3 +248,23 @@ class FaultCategoryOut(Schema):
 @router.get("/fault-categories", response=list[FaultCategoryOut], summary="The fault tree of a product line")
 def fault_category_list(request: HttpRequest, product_line_id: int | None = None) -> Any:
     return list(selectors.fault_categories(product_line_id=product_line_id))
+
+
+class TimelyRow(Schema):
+    key: str
+    resolved: int
+    timely: int
+    rate: float | None
+
+
+@router.get(
+    "/reports/timely-resolution",
+    response=list[TimelyRow],
+    summary="Timely-resolution rate by team, assignee, type or month (resolved in time / resolved)",
+)
+def report_timely_resolution(
+    request: HttpRequest, group_by: str = "team", since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> list[dict[str, Any]]:
+    if group_by not in selectors.GROUPS:
+        raise field_error("group_by", "group_by: " + ", ".join(selectors.GROUPS))
+    return selectors.timely_resolution(actor=request.user, group_by=group_by, since=since, until=until)

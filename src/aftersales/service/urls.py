@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("bulk/", views.bulk, name="bulk"),
     path("new/", views.intake, name="intake"),
+    path("sla/", views.sla_report, name="sla_report"),
     path("new/customers/", views.intake_customers, name="intake_customers"),
     path("new/customer/", views.intake_customer, name="intake_customer"),
     path("new/customer/create/", views.intake_customer_create, name="intake_customer_create"),

@@ -8,6 +8,7 @@ a readable message on the page (or the readable error page of `web.middleware`),
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 from urllib.parse import quote
@@ -29,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.accounts.policies import require_perm
 from aftersales.catalog import selectors as catalog_selectors
 from aftersales.catalog.models import SoldUnit
-from aftersales.core.errors import Conflict, DomainError, NotFound, StaleVersion
+from aftersales.core.errors import Conflict, DomainError, NotFound, PermissionDenied, StaleVersion
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import selectors as customer_selectors
 from aftersales.customers import services as customer_services
@@ -837,3 +838,30 @@ def incomplete(request: HttpRequest) -> HttpResponse:
     ]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "service/incomplete.html", {"page": page, "total": len(rows)})
+
+
+@login_required
+def sla_report(request: HttpRequest) -> HttpResponse:
+    """Timely-resolution rate by team, staff, type or month, as a chart and a table."""
+    if not request.user.has_perm("service.view_servicerequest") or is_customer_actor(request.user):
+        raise PermissionDenied()
+    group_by = request.GET.get("group_by", "team")
+    if group_by not in selectors.GROUPS:
+        group_by = "team"
+    days = request.GET.get("days", "90")
+    since = timezone.now() - dt.timedelta(days=int(days)) if days.isdigit() else None
+    rows = selectors.timely_resolution(actor=request.user, group_by=group_by, since=since)
+    total_resolved = sum(r["resolved"] for r in rows)
+    total_timely = sum(r["timely"] for r in rows)
+    return render(
+        request,
+        "service/sla_report.html",
+        {
+            "rows": rows,
+            "group_by": group_by,
+            "days": days,
+            "groups": [("team", _("Team")), ("assignee", _("Assignee")), ("type", _("Type")), ("month", _("Month"))],
+            "overall": round(total_timely / total_resolved * 100, 1) if total_resolved else None,
+            "chart": {"keys": [r["key"] for r in rows], "rates": [round((r["rate"] or 0) * 100, 1) for r in rows]},
+        },
+    )

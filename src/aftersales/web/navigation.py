@@ -38,6 +38,7 @@ MENU: tuple[NavSection, ...] = (
             NavItem(
                 _("Incomplete records"), "service:incomplete", "ti-file-alert", perm="service.change_servicerequest"
             ),
+            NavItem(_("Timely resolution"), "service:sla_report", "ti-chart-bar", perm="service.view_servicerequest"),
         ),
     ),
     NavSection(

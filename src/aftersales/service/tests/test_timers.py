@@ -205,3 +205,44 @@ def test_overdue_and_at_risk_queues_follow_the_timers(world, django_capture_on_c
     assert fresh.pk not in set(
         scoped.filter(selectors.overdue_q(now) | selectors.at_risk_q(now)).values_list("pk", flat=True)
     )
+
+
+def test_timely_resolution_rate_by_team_type_and_month(world, django_capture_on_commit_callbacks, api_client_for):
+    from aftersales.service import selectors
+
+    on_time = create(
+        world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(hours=1), register_now=True
+    )
+    late = create(
+        world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(days=4), register_now=True
+    )
+    open_one = create(world, django_capture_on_commit_callbacks, register_now=True)
+    for request in (on_time, late):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.request_transition(
+                actor=world["agent"],
+                request=request,
+                action="resolve",
+                expected_version=request.version,
+                resolution="修好了",
+            )
+    by_team = selectors.timely_resolution(actor=world["agent"], group_by="team")
+    assert by_team == [{"key": world["customer"].org_unit.name, "resolved": 2, "timely": 1, "rate": 0.5}]
+    by_type = selectors.timely_resolution(actor=world["agent"], group_by="type")
+    assert by_type[0]["key"] == "维修"
+    by_month = selectors.timely_resolution(actor=world["agent"], group_by="month")
+    assert by_month[0]["key"] == timezone.localdate().strftime("%Y-%m")
+    body = api_client_for(world["agent"]).get("/api/v1/reports/timely-resolution?group_by=assignee").json()
+    assert sum(r["resolved"] for r in body) == 2
+    assert api_client_for(world["agent"]).get("/api/v1/reports/timely-resolution?group_by=planet").status_code == 422
+    assert open_one.pk
+
+
+def test_the_timely_resolution_page(world, django_capture_on_commit_callbacks, client):
+    request = create(world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(hours=1), register_now=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_transition(actor=world["agent"], request=request, action="resolve", expected_version=request.version, resolution="好")
+    client.force_login(world["supervisor"])
+    html = client.get("/service/sla/?group_by=type").content.decode()
+    assert 'data-testid="overall-rate">100.0%' in html and "维修" in html
+    assert client.get("/service/sla/?group_by=bogus&days=x").status_code == 200
