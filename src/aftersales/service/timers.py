@@ -256,6 +256,36 @@ def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             key=f"sla-breach:{timer.pk}:1",
             request=request,
         )
+    # Up the escalation matrix: a breach not met after another allowed period goes one level higher
+    # (unit supervisor → the supervisor above → managers), each level claimed once.
+    for timer in due.filter(breached_at__isnull=False, escalation_level__gte=1, escalation_level__lt=3).select_related(
+        "request__org_unit__parent"
+    ):
+        allowed = timer.due_at - timer.started_at
+        if now < timer.due_at + allowed * timer.escalation_level:
+            continue
+        level = timer.escalation_level + 1
+        claimed = RequestTimer.objects.filter(pk=timer.pk, escalation_level=timer.escalation_level).update(
+            escalation_level=level
+        )
+        if claimed != 1:
+            continue
+        counts["escalated"] = counts.get("escalated", 0) + 1
+        request = timer.request
+        TimelineEntry.objects.create(
+            request=request,
+            kind=EntryKind.ESCALATION,
+            author_label="系统",
+            body=f"仍未达成时限，升级至第 {level} 级",
+            data={"metric": timer.metric, "level": level},
+        )
+        _notify_staff(
+            _escalation_recipients(request, level),
+            subject=f"服务单 {request.number} 超时未处理（第 {level} 级上报）",
+            body=f"服务单 {request.number}（{request.title}）超过时限后仍未处理，已升级上报给您。",
+            key=f"sla-breach:{timer.pk}:{level}",
+            request=request,
+        )
     return counts
 
 
