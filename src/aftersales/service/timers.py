@@ -258,7 +258,8 @@ def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
     # Up the escalation matrix: a breach not met after another allowed period goes one level higher
     # (unit supervisor → the supervisor above → managers), each level claimed once.
-    for timer in due.filter(breached_at__isnull=False, escalation_level__gte=1, escalation_level__lt=3).select_related(
+    # (A breach recorded by this very sweep waits for the next one.)
+    for timer in due.filter(breached_at__lt=now, escalation_level__gte=1, escalation_level__lt=3).select_related(
         "request__org_unit__parent"
     ):
         allowed = timer.due_at - timer.started_at
