@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from django.db.models import Q
@@ -50,3 +51,11 @@ def calendar_spec(name: str = "", *, fresh: bool = False) -> CalendarSpec:
 
 def clear_cache() -> None:
     _CACHE.clear()
+
+
+def calendar_gaps(*, today: dt.date) -> list[int]:
+    """Years that working-time arithmetic will need soon but the official schedule does not cover:
+    this year, and next year from November (when the State Council usually publishes it)."""
+    covered = set(CoveredYear.objects.values_list("year", flat=True))
+    needed = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return [year for year in needed if year not in covered]

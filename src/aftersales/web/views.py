@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -33,9 +34,11 @@ from aftersales.core.context import Channel
 from aftersales.core.errors import DomainError, PermissionDenied
 from aftersales.core.models import AuditAction, AuditEntry
 from aftersales.core.selectors import audit_entry_list
+from aftersales.sla.selectors import calendar_gaps
 from aftersales.web.forms import ApiTokenForm, LoginForm, OrgUnitForm, UserEditForm, UserForm, apply_domain_error
 
 PAGE_SIZE = 25
+logger = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -126,10 +129,19 @@ def home(request: HttpRequest) -> HttpResponse:
             .count()
         )
         figures["failed_logins_today"] = entries.filter(at__gte=today, action=AuditAction.LOGIN_FAILED).count()
+    gaps = calendar_gaps(today=timezone.localdate())
+    if gaps:
+        logger.warning("PRC holiday schedule missing", extra={"years": gaps})
     return render(
         request,
         "web/home.html",
-        {"figures": figures, "chart": chart, "has_chart": bool(chart)},
+        {
+            "figures": figures,
+            "chart": chart,
+            "has_chart": bool(chart),
+            "calendar_gaps": gaps,
+            "can_enter_calendar": user.has_perm("sla.add_publicday"),
+        },
     )
 
 

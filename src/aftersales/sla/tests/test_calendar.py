@@ -83,3 +83,21 @@ def test_the_workdays_command(org, make_user):
         "workdays", "year", "2027", "--holiday", "2027-01-01:元旦", "--workday", "2027-02-06:春节", stdout=io.StringIO()
     )
     assert PublicDay.objects.get(date=dt.date(2027, 2, 6)).kind == "workday"
+
+
+def test_calendar_gaps_are_reported_from_november(db):
+    from aftersales.sla.selectors import calendar_gaps
+
+    assert calendar_gaps(today=dt.date(2026, 6, 1)) == []
+    assert calendar_gaps(today=dt.date(2026, 11, 22)) == [2027]
+    assert calendar_gaps(today=dt.date(2027, 2, 1)) == [2027]
+
+
+def test_the_home_page_warns_about_a_missing_year(org, make_user, client):
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    CoveredYear.objects.filter(year=year).delete()
+    client.force_login(make_user("admin", org["hq"]))
+    html = client.get("/").content.decode()
+    assert 'data-testid="calendar-gap"' in html and str(year) in html
