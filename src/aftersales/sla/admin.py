@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.admin_base import ReadOnlyAdmin
 from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, PublicDay, SlaPolicy, SlaTarget
@@ -40,12 +42,28 @@ class SlaTargetInline(admin.TabularInline):
     extra = 1
 
 
+def _filled(field: str) -> Case:
+    return Case(When(**{field: ""}, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def _criteria() -> Any:
+    """How many criteria a policy sets (its specificity), as a database expression."""
+    return (
+        _filled("request_type")
+        + _filled("urgency")
+        + _filled("customer_tier")
+        + _filled("channel")
+        + Case(When(product_line__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
+    )
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
     """Policies in the order they are tried: the most specific first, then by priority."""
 
     list_display = (
         "name",
+        "criteria_count",
         "priority",
         "request_type",
         "urgency",
@@ -55,10 +73,22 @@ class SlaPolicyAdmin(admin.ModelAdmin):
         "is_active",
     )
     list_filter = ("is_active", "request_type", "urgency")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SlaPolicy]:
+        return super().get_queryset(request).annotate(criteria=_criteria())
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        # The list shows the policies in the order a request tries them (sla.rules.policy_order).
+        return [_criteria().desc(), "priority", "id"]
+
+    @admin.display(description=_("criteria"))
+    def criteria_count(self, obj: SlaPolicy) -> int:
+        return int(getattr(obj, "criteria", 0))
+
     inlines = [SlaTargetInline]
     actions = ["load_presets"]
 
     @admin.action(description=_("Load the documents' default time limits"))
     def load_presets(self, request: HttpRequest, queryset: QuerySet[SlaPolicy]) -> None:
         created = sla_presets_load(actor=request.user)
-        self.message_user(request, _("%(n)s policies created.") % {"n": created}, messages.SUCCESS)
+        self.message_user(request, str(_("%(n)s policies created.")) % {"n": created}, messages.SUCCESS)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from aftersales.core.errors import PermissionDenied, ValidationFailed
 from aftersales.core.models import AuditEntry
 from aftersales.sla import rules
-from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, PublicDay
+from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, PublicDay, SlaPolicy
 from aftersales.sla.selectors import calendar_spec
 from aftersales.sla.services import public_year_enter
 
@@ -101,3 +101,20 @@ def test_the_home_page_warns_about_a_missing_year(org, make_user, client):
     client.force_login(make_user("admin", org["hq"]))
     html = client.get("/").content.decode()
     assert 'data-testid="calendar-gap"' in html and str(year) in html
+
+
+def test_admin_lists_policies_in_the_order_requests_try_them(org, make_user, client):
+    from aftersales.sla.services import sla_presets_load
+
+    admin_user = make_user("admin", org["hq"], superuser=True)
+    sla_presets_load(actor=admin_user)
+    SlaPolicy.objects.create(name="全局加急通道", priority=1)  # no criteria: tried last despite priority 1
+    client.force_login(admin_user)
+    html = client.get("/admin/sla/slapolicy/").content.decode()
+    # the 1-criterion critical preset (priority 10) comes before the 1-criterion type presets, the default last
+    assert (
+        html.index("特级紧急")
+        < html.index("维修：30分钟响应")
+        < html.index("全局加急通道")
+        < html.index("默认：24小时响应")
+    )
