@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps as global_apps
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from aftersales.accounts import rules
 from aftersales.accounts.models import OrgUnit, OrgUnitKind, User, UserKind
 from aftersales.accounts.services import api_token_create, roles_sync
 
 PASSWORD = "Correct-Horse-42"
+
+# Property tests judge correctness, not speed: no per-example deadline on a shared 2-core machine.
+hypothesis_settings.register_profile("aftersales", deadline=None)
+hypothesis_settings.load_profile("aftersales")
 
 
 def make_unit(name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:
@@ -93,6 +100,21 @@ def ui_client_for() -> Callable[[User], Client]:
     return make
 
 
+# Data migrations that load reference data; a transactional test's flush empties those tables too.
+REFERENCE_DATA_MIGRATIONS = (
+    "aftersales.core.migrations.0004_load_regions",
+    "aftersales.sla.migrations.0002_load_calendar",
+    "aftersales.notifications.migrations.0002_default_templates",
+)
+
+
+def reference_data_reload() -> None:
+    """Load the reference data again after a flush, so later tests of the process find it."""
+    for name in REFERENCE_DATA_MIGRATIONS:
+        importlib.import_module(name).load(global_apps, None)
+    roles_sync()
+
+
 @pytest.fixture
 def _database_triggers_off(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     """Switch the database's own triggers off for a transactional test, and on again after its flush.
@@ -121,6 +143,8 @@ def _database_triggers_off(django_db_setup: None, django_db_blocker: Any) -> Ite
         elif connection.vendor == "postgresql":
             for (table,) in triggers:
                 cursor.execute(f'ALTER TABLE "{table}" ENABLE TRIGGER USER')
+    with django_db_blocker.unblock():
+        reference_data_reload()
     # pytest-django has already closed the test's connections; close the one opened here again, or it
     # outlives the session and PostgreSQL refuses to drop the test database ("being accessed by other users").
     connection.close()

@@ -24,6 +24,7 @@ from aftersales.core.api import router as core_router
 from aftersales.core.context import Channel
 from aftersales.core.errors import DomainError
 from aftersales.customers.api import router as customers_router
+from aftersales.exchange.api import router as exchange_router
 from aftersales.sales.api import router as sales_router
 from aftersales.service.api import router as service_router
 from aftersales.service.inbound_api import router as inbound_router
@@ -196,3 +197,4 @@ api.add_router("/", catalog_router)
 api.add_router("/", sales_router)
 api.add_router("/", service_router)
 api.add_router("/", inbound_router)
+api.add_router("/", exchange_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "aftersales.sales",
     "aftersales.sla",
     "aftersales.service",
+    "aftersales.exchange",
     "aftersales.portal",
     "aftersales.web",
 ]

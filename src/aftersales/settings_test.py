@@ -9,3 +9,8 @@ os.environ.setdefault("AFTERSALES_DATA_DIR", os.path.join(tempfile.gettempdir(),
 os.environ.setdefault("AFTERSALES_SECRET_KEY", "test-only-secret-key-not-for-production-use-0123456789")
 
 from aftersales.settings import *  # noqa: E402,F403
+
+# A file (in WAL mode, like production) rather than shared-cache memory: concurrent tests then wait for
+# locks with the busy timeout, as real workers do, instead of failing with "table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["AFTERSALES_DATA_DIR"], "test.sqlite3")}  # noqa: F405

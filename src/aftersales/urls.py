@@ -19,6 +19,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("sales/", include("aftersales.sales.urls")),
     path("service/", include("aftersales.service.urls")),
     path("portal/", include("aftersales.portal.urls")),
+    path("exchange/", include("aftersales.exchange.urls")),
     path("s/", include("aftersales.portal.scan_urls")),
     path("", include("aftersales.web.urls")),
 ]

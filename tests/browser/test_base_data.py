@@ -13,8 +13,6 @@ from conftest import PASSWORD
 from playwright.sync_api import Page, expect
 
 from aftersales.catalog.rules import add_months
-from aftersales.core.models import Region
-from aftersales.core.services import regions_load
 from aftersales.customers.models import Customer
 from tests import factories
 
@@ -30,10 +28,6 @@ def sign_in(page: Page, username: str) -> None:
 @pytest.fixture
 def archive(org: dict[str, Any], make_user: Any) -> dict[str, Any]:
     """An agent of outlet A; 张三 (138 1234 5678) owns a water purifier sold 30 days ago; 李四 owns nothing."""
-    # The PRC region table comes from a data migration, and a live-server test ends by emptying every
-    # table: load it again when an earlier browser test left it empty.
-    if not Region.objects.exists():
-        regions_load()
     manager = make_user("manager", org["hq"])
     agent = make_user("agent", org["a"], full_name="王小明")
     model = factories.product_model(manager)

@@ -17,8 +17,6 @@ from django.utils import translation
 from playwright.sync_api import Page, expect
 
 from aftersales.accounts.models import User, UserKind
-from aftersales.core.models import Region
-from aftersales.core.services import regions_load
 from aftersales.customers.models import Customer
 from aftersales.service import services
 from aftersales.service.models import ServiceRequest
@@ -52,8 +50,6 @@ def portal_label(status: str) -> str:
 @pytest.fixture
 def shop(org: dict[str, Any], make_user: Any) -> dict[str, Any]:
     """陈先生 owns a water purifier sold 30 days ago and has a portal account; 王客服 is an agent of his outlet."""
-    if not Region.objects.exists():  # a live-server test empties every table; the addresses need regions
-        regions_load()
     manager = make_user("manager", org["hq"])
     agent = make_user("agent", org["a"], full_name="王客服")
     model = factories.product_model(manager)

@@ -132,7 +132,7 @@ ROLES: tuple[Role, ...] = (
         "auditor",
         _("Auditor"),
         _("Read-only access to records and the audit trail"),
-        (*_READ, *_ORDERS, "core.view_auditentry", *_HEAD_OFFICE),
+        (*_READ, *_ORDERS, "core.view_auditentry", "exchange.view_importjob", *_HEAD_OFFICE),
     ),
     Role(
         "admin",

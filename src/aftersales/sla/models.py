@@ -151,7 +151,7 @@ class SlaTarget(models.Model):
     days_mode = models.CharField(
         _("working days mean"), max_length=10, choices=DaysMode.choices, default=DaysMode.END_OF_DAY
     )
-    warn_percent = models.PositiveSmallIntegerField(_("warn at % of the allowed time"), default=80)
+    warn_percent = models.PositiveSmallIntegerField(_("warning at this percentage of the allowed time"), default=80)
 
     class Meta:
         verbose_name = _("SLA target")

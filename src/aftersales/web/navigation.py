@@ -58,6 +58,7 @@ MENU: tuple[NavSection, ...] = (
                 _("Warranty policies"), "catalog:policy_list", "ti-shield-check", perm="catalog.view_warrantypolicy"
             ),
             NavItem(_("Fee schedules"), "catalog:fee_list", "ti-currency-yen", perm="catalog.view_feeschedule"),
+            NavItem(_("Import and export"), "exchange:job_list", "ti-file-import", perm="customers.add_customer"),
         ),
     ),
     NavSection(
