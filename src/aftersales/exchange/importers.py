@@ -10,6 +10,7 @@ the keys seen so far to report a serial or phone that appears twice in the same 
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -188,7 +189,7 @@ def duplicate_in_file(label: str, row: int) -> str:
 # --- the base importer ------------------------------------------------------------------------
 
 
-class Importer(Generic[T]):
+class Importer(ABC, Generic[T]):
     """Reads one kind of file. Subclasses give the columns, `prepare` (bulk lookups for a batch),
     `parse` (one row into a dataclass), `domain_errors` (the batch checks) and `preview`."""
 
@@ -277,14 +278,17 @@ class Importer(Generic[T]):
     def prepare(self, rows: Sequence[SourceRow]) -> None:
         """Bulk lookups of everything the batch names."""
 
+    @abstractmethod
     def parse(self, row: SourceRow) -> Parsed[T]:
-        raise NotImplementedError
+        """Implemented by each kind of file."""
 
+    @abstractmethod
     def domain_errors(self, batch: Sequence[T]) -> dict[int, list[FieldError]]:
-        raise NotImplementedError
+        """Implemented by each kind of file."""
 
+    @abstractmethod
     def preview(self, data: T) -> list[str]:
-        raise NotImplementedError
+        """Implemented by each kind of file."""
 
 
 def _choices(pairs: Mapping[str, Sequence[str]]) -> dict[str, str]:

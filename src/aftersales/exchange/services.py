@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -428,7 +429,7 @@ def import_job_commit_run(*, job_id: int) -> None:
 # --- writers: how each kind's valid rows are stored -------------------------------------------
 
 
-class _Writer:
+class _Writer(ABC):
     note = ""
 
     def __init__(self, *, actor: Any, label: Callable[[str], str]) -> None:
@@ -436,11 +437,12 @@ class _Writer:
         self.label = label  # dataclass field → the column as the file names it
         self.counts: dict[str, int] = {}
 
-    def begin(self, count: int) -> None:
+    def begin(self, count: int) -> None:  # noqa: B027 (an optional hook; most writers need nothing)
         """Called inside the transaction with the number of rows about to be written."""
 
+    @abstractmethod
     def write(self, batch: list[tuple[int, Any]], *, all_or_nothing: bool) -> list[RowError]:
-        raise NotImplementedError
+        """Write one batch; return the rows refused."""
 
     def finish(self, *, all_or_nothing: bool) -> list[RowError]:
         return []
@@ -459,8 +461,9 @@ class _BatchWriter(_Writer):
     """Bulk kinds: a batch refused by the service's own re-check (the data changed since the scan)
     loses its bad rows in valid-rows-only mode and is written again without them."""
 
+    @abstractmethod
     def create(self, items: list[Any]) -> dict[str, int]:
-        raise NotImplementedError
+        """Create the batch through the domain's bulk service; return what was created."""
 
     def write(self, batch: list[tuple[int, Any]], *, all_or_nothing: bool) -> list[RowError]:
         failed: list[RowError] = []
@@ -482,7 +485,7 @@ class _BatchWriter(_Writer):
 
 
 class _CustomerWriter(_BatchWriter):
-    def begin(self, count: int) -> None:
+    def begin(self, count: int) -> None:  # noqa: B027 (an optional hook; most writers need nothing)
         # One statement reserves every number of the import (the sequence is gap-tolerant).
         last = next_value(CUSTOMER_SEQUENCE, count=count)
         self.next_number = last - count + 1
