@@ -140,6 +140,13 @@ class ServiceRequest(VersionedModel):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     cancel_reason = models.CharField(_("cancel reason"), max_length=200, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    # The soonest running time limit, copied from its RequestTimer (service.timers keeps it in step) so
+    # that queues sort and colour by due time from the row itself, with an index, at any size.
+    sla_due_at = models.DateTimeField(_("next time limit"), null=True, blank=True)
+    sla_warn_at = models.DateTimeField(_("warning time of the next limit"), null=True, blank=True)
+    # Whether the resolution limit was met (None: no such limit, or not resolved yet) — what the
+    # timely-resolution rate counts, readable without joining the timers.
+    resolved_in_time = models.BooleanField(_("resolved in time"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
     rating_comment = models.CharField(_("rating comment"), max_length=500, blank=True)
     created_by = models.ForeignKey(
@@ -163,6 +170,11 @@ class ServiceRequest(VersionedModel):
             models.Index(fields=["customer", "id"], name="sr_customer_idx"),
             models.Index(fields=["status", "id"], name="sr_status_idx"),
             models.Index(fields=["received_at"], name="sr_received_idx"),
+            # A team's queue sorted by due time.
+            models.Index(fields=["org_unit", "status", "sla_due_at"], name="sr_unit_status_due_idx"),
+            # Dashboard figures over a period, read from the index alone.
+            models.Index(fields=["received_at", "type", "status"], name="sr_received_type_status_idx"),
+            models.Index(fields=["resolved_at", "resolved_in_time"], name="sr_resolved_in_time_idx"),
         ]
         constraints = [
             models.CheckConstraint(
