@@ -56,7 +56,16 @@ _MASTER_DATA = (
     "catalog.add_feeschedule",
     "catalog.change_feeschedule",
 )
-_SLA_ADMIN = ("sla.add_slapolicy", "sla.change_slapolicy", "sla.add_publicday")
+_SLA_ADMIN = (
+    "sla.add_slapolicy",
+    "sla.change_slapolicy",
+    "sla.add_publicday",
+    "sla.change_businesscalendar",
+    "sla.view_unitcalendar",
+    "sla.add_unitcalendar",
+    "sla.change_unitcalendar",
+    "sla.delete_unitcalendar",
+)
 _PERSONAL_DATA = ("customers.view_personal_data",)
 _EXPORT_PERSONAL = ("customers.export_personal_data",)
 _MERGE = ("customers.merge_customer",)

@@ -16,6 +16,7 @@ from aftersales.service.models import Channel, FaultCategory, RequestType, Statu
 SORTS = [
     ("received", _("Newest received first")),
     ("urgency", _("Most urgent first")),
+    ("due", _("Time limit, soonest first")),
     ("promised", _("Promised time, soonest first")),
 ]
 PAGE_SIZES = (25, 50, 100)

@@ -118,3 +118,28 @@ def pick_round_robin(candidates: Sequence[Candidate], *, last_user_id: int | Non
     if last_user_id is None:
         return ordered[0]
     return next((c for c in ordered if c.user_id > last_user_id), ordered[0])
+
+
+# --- the time-limit cell of a queue row -------------------------------------------------------
+
+
+def limit_state(*, status: str, due_at: dt.datetime | None, warn_at: dt.datetime | None, now: dt.datetime) -> str:
+    """How a request stands against its soonest running limit: "overdue", "at_risk", "running", or
+    "paused" (waiting: the clocks stand still), "" when there is no running limit or it is done."""
+    if status not in OPEN:
+        return ""
+    if status in WAITING:
+        return "paused"
+    if due_at is None:
+        return ""
+    if due_at < now:
+        return "overdue"
+    if warn_at is not None and warn_at <= now:
+        return "at_risk"
+    return "running"
+
+
+def duration_parts(delta: dt.timedelta) -> tuple[int, int, int]:
+    """A duration as (days, hours, minutes), rounded down to the minute; negative becomes its size."""
+    minutes = int(abs(delta.total_seconds()) // 60)
+    return minutes // (24 * 60), minutes // 60 % 24, minutes % 60

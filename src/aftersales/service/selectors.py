@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -161,20 +161,15 @@ def fault_categories(*, product_line_id: int | None = None) -> QuerySet[FaultCat
 # --- reads for the workbench pages ------------------------------------------------------------
 
 
-def _running_timers(now: dt.datetime) -> QuerySet[RequestTimer]:
-    return RequestTimer.objects.filter(request=OuterRef("pk"), met_at__isnull=True, paused_at__isnull=True)
-
-
 def overdue_q(now: dt.datetime) -> Q:
-    """Open requests past a time limit (an SLA timer, or the time promised to the customer)."""
-    late_timer = Exists(_running_timers(now).filter(due_at__lt=now))
-    return Q(status__in=rules.OPEN) & (Q(promised_at__lt=now) | Q(late_timer))
+    """Open requests past a time limit (a running SLA timer, or the time promised to the customer).
+    Reads the soonest limit copied onto the request (service.timers.request_due_sync)."""
+    return Q(status__in=rules.OPEN) & (Q(promised_at__lt=now) | Q(sla_due_at__lt=now))
 
 
 def at_risk_q(now: dt.datetime) -> Q:
     """Open requests with a time limit past its warning share but not yet due (the "at risk" queue)."""
-    warned = Exists(_running_timers(now).filter(warn_at__lte=now, due_at__gte=now))
-    return Q(status__in=rules.OPEN) & Q(warned) & ~overdue_q(now)
+    return Q(status__in=rules.OPEN) & Q(sla_warn_at__lte=now) & ~overdue_q(now)
 
 
 def queue_counts(*, actor: Any, now: dt.datetime | None = None) -> dict[str, int]:
@@ -240,7 +235,7 @@ def timely_resolution(
     """
     if group_by not in GROUPS:
         raise ValueError(group_by)
-    qs = scoped(actor).filter(resolved_at__isnull=False, timers__metric="resolution", timers__met_at__isnull=False)
+    qs = scoped(actor).filter(resolved_at__isnull=False, resolved_in_time__isnull=False)
     if since:
         qs = qs.filter(resolved_at__gte=since)
     if until:
@@ -254,12 +249,7 @@ def timely_resolution(
     if group_by == "month":
         qs = qs.annotate(month=TruncMonth("resolved_at", tzinfo=SHANGHAI))
     rows = (
-        qs.values(key)
-        .annotate(
-            resolved=Count("id", distinct=True),
-            timely=Count("id", filter=Q(timers__breached_at__isnull=True), distinct=True),
-        )
-        .order_by(key)
+        qs.values(key).annotate(resolved=Count("id"), timely=Count("id", filter=Q(resolved_in_time=True))).order_by(key)
     )
     result = []
     for row in rows:

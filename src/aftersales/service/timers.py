@@ -10,7 +10,7 @@ import datetime as dt
 import logging
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q, Subquery
 from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User
@@ -20,7 +20,7 @@ from aftersales.notifications.services import message_enqueue
 from aftersales.service.models import EntryKind, RequestTimer, ServiceRequest, TimelineEntry
 from aftersales.sla import rules as sla
 from aftersales.sla.models import SlaPolicy
-from aftersales.sla.selectors import calendar_spec
+from aftersales.sla.selectors import calendar_spec, unit_calendar_name
 
 logger = logging.getLogger(__name__)
 
@@ -70,8 +70,11 @@ def _policy_for(request: ServiceRequest) -> SlaPolicy | None:
     return next((p for p in policies if match and p.pk == match.policy_id), None)
 
 
-def _spec(policy: SlaPolicy) -> sla.CalendarSpec:
-    return calendar_spec(policy.calendar.name if policy.calendar_id and policy.calendar else "")
+def _spec(policy: SlaPolicy, unit_path: str) -> sla.CalendarSpec:
+    """The policy's own calendar if it names one, else the owner team's working hours (or the default)."""
+    if policy.calendar_id and policy.calendar:
+        return calendar_spec(policy.calendar.name)
+    return calendar_spec(unit_calendar_name(unit_path=unit_path))
 
 
 def _shift(spec: sla.CalendarSpec, unit: str, due: dt.datetime, paused: dt.timedelta) -> dt.datetime:
@@ -89,16 +92,19 @@ def _base_due(spec: sla.CalendarSpec, target: object, start: dt.datetime) -> tup
 
 def timers_start(*, request_id: int) -> int:
     """(Re)compute the unmet timers of a request from its matching policy; met ones are kept."""
-    request = ServiceRequest.objects.select_related("customer", "product_model").filter(pk=request_id).first()
+    request = (
+        ServiceRequest.objects.select_related("customer", "product_model", "org_unit").filter(pk=request_id).first()
+    )
     if request is None or request.status in {"closed", "cancelled"}:
         return 0
     policy = _policy_for(request)
     existing = {t.metric: t for t in RequestTimer.objects.filter(request=request)}
     if policy is None:
         RequestTimer.objects.filter(request=request, met_at__isnull=True).delete()
+        request_due_sync(request_id=request.pk)
         return 0
     try:
-        spec = _spec(policy)
+        spec = _spec(policy, request.org_unit.path)
         rows = []
         for target in policy.targets.all():
             timer = existing.get(target.metric)
@@ -127,6 +133,7 @@ def timers_start(*, request_id: int) -> int:
                     "paused_total": paused,
                 },
             )
+        request_due_sync(request_id=request.pk)
     return len(rows)
 
 
@@ -137,25 +144,38 @@ def timers_meet(*, request_id: int, step: str) -> None:
     if not metrics:
         return
     open_timers = RequestTimer.objects.filter(request_id=request_id, metric__in=metrics, met_at__isnull=True)
-    open_timers.filter(due_at__lt=now, breached_at__isnull=True).update(breached_at=now)
-    open_timers.update(met_at=now, paused_at=None)
+    with transaction.atomic():
+        open_timers.filter(due_at__lt=now, breached_at__isnull=True).update(breached_at=now)
+        if not open_timers.update(met_at=now, paused_at=None):
+            return
+        request_due_sync(request_id=request_id)
+        if "resolution" in metrics:
+            breached = list(
+                RequestTimer.objects.filter(request_id=request_id, metric="resolution", met_at=now).values_list(
+                    "breached_at", flat=True
+                )
+            )
+            if breached:
+                ServiceRequest.objects.filter(pk=request_id).update(resolved_in_time=breached[0] is None)
 
 
 def timers_pause(*, request_id: int) -> None:
-    RequestTimer.objects.filter(request_id=request_id, met_at__isnull=True, paused_at__isnull=True).update(
-        paused_at=timezone.now()
-    )
+    with transaction.atomic():
+        RequestTimer.objects.filter(request_id=request_id, met_at__isnull=True, paused_at__isnull=True).update(
+            paused_at=timezone.now()
+        )
+        request_due_sync(request_id=request_id)
 
 
 def timers_resume(*, request_id: int) -> None:
     """Add the time spent waiting (in each target's own measure) and move the due times on."""
     now = timezone.now()
-    for timer in RequestTimer.objects.select_related("policy", "policy__calendar").filter(
+    for timer in RequestTimer.objects.select_related("policy", "policy__calendar", "request__org_unit").filter(
         request_id=request_id, met_at__isnull=True, paused_at__isnull=False
     ):
         target = timer.policy.targets.filter(metric=timer.metric).first() if timer.policy else None
         unit = target.unit if target else "clock_minutes"
-        spec = _spec(timer.policy) if timer.policy else sla.CalendarSpec(always_open=True)
+        spec = _spec(timer.policy, timer.request.org_unit.path) if timer.policy else sla.CalendarSpec(always_open=True)
         assert timer.paused_at is not None
         try:
             waited = (
@@ -170,6 +190,17 @@ def timers_resume(*, request_id: int) -> None:
         RequestTimer.objects.filter(pk=timer.pk, paused_at=timer.paused_at).update(
             paused_at=None, paused_total=timer.paused_total + waited, due_at=due, warn_at=warn
         )
+    request_due_sync(request_id=request_id)
+
+
+def request_due_sync(*, request_id: int) -> None:
+    """Copy the soonest running limit (due and warning time) onto the request row, in one UPDATE, so
+    that queues sort and colour by it without touching the timers."""
+    running = RequestTimer.objects.filter(request_id=request_id, met_at__isnull=True, paused_at__isnull=True)
+    soonest = running.values("request_id").annotate(due=Min("due_at"), warn=Min("warn_at"))
+    ServiceRequest.objects.filter(pk=request_id).update(
+        sla_due_at=Subquery(soonest.values("due")[:1]), sla_warn_at=Subquery(soonest.values("warn")[:1])
+    )
 
 
 # --- the periodic sweep -----------------------------------------------------------------------

@@ -172,6 +172,28 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def duration_label(delta: dt.timedelta) -> str:
+    days, hours, minutes = rules.duration_parts(delta)
+    if days:
+        return gettext("%(days)sd %(hours)sh") % {"days": days, "hours": hours}
+    if hours:
+        return gettext("%(hours)sh %(minutes)sm") % {"hours": hours, "minutes": minutes}
+    return gettext("%(minutes)sm") % {"minutes": minutes}
+
+
+def limit_cell(r: ServiceRequest, now: dt.datetime) -> dict[str, Any]:
+    """The queue's time-limit cell: state (for the colour), due time and what is left (or how late)."""
+    state = rules.limit_state(status=r.status, due_at=r.sla_due_at, warn_at=r.sla_warn_at, now=now)
+    if state in {"", "paused"} or r.sla_due_at is None:
+        return {"state": state, "due": None, "text": ""}
+    delta = r.sla_due_at - now
+    if state == "overdue":
+        text = gettext("%(time)s late") % {"time": duration_label(delta)}
+    else:
+        text = gettext("%(time)s left") % {"time": duration_label(delta)}
+    return {"state": state, "due": r.sla_due_at, "text": text}
+
+
 def _sorted(qs: QuerySet[ServiceRequest], sort: str) -> QuerySet[ServiceRequest]:
     if sort == "urgency":
         rank = Case(
@@ -180,6 +202,8 @@ def _sorted(qs: QuerySet[ServiceRequest], sort: str) -> QuerySet[ServiceRequest]
         return qs.annotate(urgency_rank=rank).order_by("urgency_rank", "-received_at", "-id")
     if sort == "promised":
         return qs.order_by(F("promised_at").asc(nulls_last=True), "-id")
+    if sort == "due":
+        return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-id")
     return qs.order_by("-received_at", "-id")
 
 
@@ -218,7 +242,14 @@ def workbench(request: HttpRequest) -> HttpResponse:
         rows_qs = selectors.request_list(actor=user, queue=queue, **form.filters())
     qs = _sorted(rows_qs, form.sort_key)
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
-    rows = [{"r": r, "overdue": bool(r.promised_at and r.promised_at < now and r.status in rules.OPEN)} for r in page]
+    rows = [
+        {
+            "r": r,
+            "overdue": bool(r.promised_at and r.promised_at < now and r.status in rules.OPEN),
+            "limit": limit_cell(r, now),
+        }
+        for r in page
+    ]
     return render(
         request,
         "service/workbench.html",

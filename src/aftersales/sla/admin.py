@@ -10,8 +10,17 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.admin_base import ReadOnlyAdmin
-from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, PublicDay, SlaPolicy, SlaTarget
-from aftersales.sla.services import sla_presets_load
+from aftersales.core.errors import DomainError
+from aftersales.sla.models import (
+    BusinessCalendar,
+    CalendarOverride,
+    CoveredYear,
+    PublicDay,
+    SlaPolicy,
+    SlaTarget,
+    UnitCalendar,
+)
+from aftersales.sla.services import sla_presets_load, unit_calendar_set
 
 
 @admin.register(PublicDay)
@@ -29,6 +38,31 @@ class CoveredYearAdmin(ReadOnlyAdmin):
 @admin.register(BusinessCalendar)
 class BusinessCalendarAdmin(admin.ModelAdmin):
     list_display = ("name", "intervals", "always_open", "weekend_working", "is_default")
+
+
+@admin.register(UnitCalendar)
+class UnitCalendarAdmin(admin.ModelAdmin):
+    """Which working hours each org unit's time limits count on (units below inherit them)."""
+
+    list_display = ("org_unit", "calendar")
+    list_select_related = ("org_unit", "calendar")
+    search_fields = ("org_unit__name", "org_unit__code")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        try:
+            saved = unit_calendar_set(actor=request.user, org_unit_id=obj.org_unit_id, calendar_id=obj.calendar_id)
+        except DomainError as exc:
+            self.message_user(request, exc.message + " " + "; ".join(e.message for e in exc.errors), messages.ERROR)
+            return
+        if saved is not None:
+            obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        unit_calendar_set(actor=request.user, org_unit_id=obj.org_unit_id, calendar_id=None)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[UnitCalendar]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(CalendarOverride)

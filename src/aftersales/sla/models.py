@@ -67,6 +67,25 @@ class BusinessCalendar(models.Model):
         return self.name
 
 
+class UnitCalendar(models.Model):
+    """The working hours of an org unit: its teams' time limits count on this calendar (a unit without
+    one uses its nearest parent's, then the default calendar) unless the SLA policy names one."""
+
+    org_unit = models.OneToOneField(
+        "accounts.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        BusinessCalendar, verbose_name=_("business calendar"), on_delete=models.PROTECT, related_name="units"
+    )
+
+    class Meta:
+        verbose_name = _("working hours of a unit")
+        verbose_name_plural = _("working hours of units")
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id} → {self.calendar_id}"
+
+
 class CalendarOverride(models.Model):
     """A company's own exception: an extra closing day or an extra working day (for one calendar or all)."""
 
@@ -130,7 +149,11 @@ class SlaPolicy(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=10, blank=True)
     calendar = models.ForeignKey(
-        BusinessCalendar, verbose_name=_("calendar (empty = default)"), null=True, blank=True, on_delete=models.PROTECT
+        BusinessCalendar,
+        verbose_name=_("calendar (empty = the team's working hours)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
     )
     is_active = models.BooleanField(_("active"), default=True)
 

@@ -8,7 +8,7 @@ import time
 from django.db.models import Q
 
 from aftersales.core.errors import NotFound
-from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, DayKind, PublicDay
+from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, DayKind, PublicDay, UnitCalendar
 from aftersales.sla.rules import CalendarSpec
 
 _CACHE: dict[str, tuple[float, CalendarSpec]] = {}
@@ -59,3 +59,16 @@ def calendar_gaps(*, today: dt.date) -> list[int]:
     covered = set(CoveredYear.objects.values_list("year", flat=True))
     needed = [today.year] + ([today.year + 1] if today.month >= 11 else [])
     return [year for year in needed if year not in covered]
+
+
+def unit_calendar_name(*, unit_path: str) -> str:
+    """The business calendar of an org unit (by its tree path "/1/5/9/"): its own, else its nearest
+    parent's; "" (the default calendar) when none of them has one."""
+    ancestors = [int(p) for p in unit_path.strip("/").split("/") if p]
+    if not ancestors:
+        return ""
+    found = dict(UnitCalendar.objects.filter(org_unit_id__in=ancestors).values_list("org_unit_id", "calendar__name"))
+    for unit_id in reversed(ancestors):
+        if unit_id in found:
+            return found[unit_id]
+    return ""

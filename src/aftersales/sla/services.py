@@ -9,11 +9,21 @@ import chinese_calendar
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from aftersales.accounts.policies import require_perm
+from aftersales.accounts.models import OrgUnit
+from aftersales.accounts.policies import require_perm, unit_visible
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import FieldError, ValidationFailed
 from aftersales.core.models import AuditAction
-from aftersales.sla.models import CoveredYear, DayKind, DaySource, PublicDay, SlaPolicy, SlaTarget
+from aftersales.sla.models import (
+    BusinessCalendar,
+    CoveredYear,
+    DayKind,
+    DaySource,
+    PublicDay,
+    SlaPolicy,
+    SlaTarget,
+    UnitCalendar,
+)
 from aftersales.sla.selectors import clear_cache
 
 
@@ -150,3 +160,35 @@ def sla_presets_load(*, actor: Any) -> int:
             SlaTarget.objects.bulk_create([SlaTarget(policy=policy, metric=m, amount=a, unit=u) for m, a, u in targets])
             audit_record(actor=actor, action=AuditAction.CREATE, target=policy, changes={"name": [None, name]})
     return created
+
+
+def unit_calendar_set(*, actor: Any, org_unit_id: int, calendar_id: int | None) -> UnitCalendar | None:
+    """Give an org unit (and the units below it without their own) its working hours; None removes
+    them, so the unit counts on its parent's calendar again. New and re-judged requests use it."""
+    require_perm(actor, "sla.change_businesscalendar")
+    unit = OrgUnit.objects.filter(pk=org_unit_id).first()
+    if unit is None or not unit_visible(actor, unit.pk):
+        raise ValidationFailed(errors=[FieldError("org_unit", _("Unknown org unit."))])
+    if calendar_id is not None and not BusinessCalendar.objects.filter(pk=calendar_id).exists():
+        raise ValidationFailed(errors=[FieldError("calendar", _("Unknown business calendar."))])
+    with transaction.atomic():
+        current = UnitCalendar.objects.select_for_update().filter(org_unit=unit).first()
+        before = current.calendar_id if current else None
+        if calendar_id is None:
+            if current is not None:
+                current.delete()
+            result = None
+        else:
+            result, _created = UnitCalendar.objects.update_or_create(
+                org_unit=unit, defaults={"calendar_id": calendar_id}
+            )
+        if before != calendar_id:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                target=unit,
+                changes={"calendar": [before, calendar_id]},
+                note=_("working hours"),
+            )
+    clear_cache()
+    return result

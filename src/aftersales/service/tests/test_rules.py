@@ -94,3 +94,43 @@ def test_eligibility_and_balancing():
     assert rules.pick_round_robin(eligible, last_user_id=2).user_id == 3
     assert rules.pick_round_robin(eligible, last_user_id=6).user_id == 1
     assert rules.pick_round_robin([], last_user_id=1) is None
+
+
+# --- the time-limit cell of a queue row -------------------------------------------------------
+
+NOW = dt.datetime(2026, 11, 16, 10, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(
+    ("status", "due", "warn", "expected"),
+    [
+        ("registered", None, None, ""),
+        ("registered", NOW + dt.timedelta(hours=2), NOW + dt.timedelta(hours=1), "running"),
+        ("registered", NOW + dt.timedelta(hours=2), NOW, "at_risk"),  # the warning time itself counts
+        ("in_progress", NOW + dt.timedelta(hours=2), None, "running"),
+        ("dispatched", NOW - dt.timedelta(seconds=1), NOW - dt.timedelta(hours=1), "overdue"),
+        ("in_progress", NOW, NOW - dt.timedelta(hours=1), "at_risk"),  # due this very instant: not yet late
+        ("waiting_customer", NOW - dt.timedelta(hours=1), None, "paused"),
+        ("waiting_parts", None, None, "paused"),
+        ("resolved", NOW - dt.timedelta(hours=1), None, ""),
+        ("closed", None, None, ""),
+        ("cancelled", NOW - dt.timedelta(days=1), None, ""),
+    ],
+)
+def test_limit_state(status, due, warn, expected):
+    assert rules.limit_state(status=status, due_at=due, warn_at=warn, now=NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("delta", "parts"),
+    [
+        (dt.timedelta(0), (0, 0, 0)),
+        (dt.timedelta(seconds=59), (0, 0, 0)),
+        (dt.timedelta(minutes=45), (0, 0, 45)),
+        (dt.timedelta(hours=2, minutes=15, seconds=30), (0, 2, 15)),
+        (dt.timedelta(days=1, hours=3), (1, 3, 0)),
+        (-dt.timedelta(days=2, minutes=1), (2, 0, 1)),
+    ],
+)
+def test_duration_parts(delta, parts):
+    assert rules.duration_parts(delta) == parts

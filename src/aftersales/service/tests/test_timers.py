@@ -196,6 +196,7 @@ def test_overdue_and_at_risk_queues_follow_the_timers(world, django_capture_on_c
     timer = risky.timers.get(metric="resolution")
     RequestTimer.objects.filter(request=risky).exclude(pk=timer.pk).update(met_at=timezone.now())
     RequestTimer.objects.filter(pk=timer.pk).update(warn_at=timezone.now() - dt.timedelta(minutes=1))
+    timers.request_due_sync(request_id=risky.pk)  # the timers were changed behind the services' back
     now = timezone.now()
     scoped = selectors.scoped(world["agent"])
     assert set(scoped.filter(selectors.overdue_q(now)).values_list("pk", flat=True)) == {late.pk}
@@ -274,3 +275,85 @@ def test_a_breach_climbs_the_escalation_matrix_once_per_level(
     assert levels == [1, 2, 3]
     assert OutboxMessage.objects.filter(recipient=regional.email).exists()
     assert OutboxMessage.objects.filter(recipient=manager.email).exists()
+
+
+def _soonest(request):
+    running = [t for t in RequestTimer.objects.filter(request=request) if t.met_at is None and t.paused_at is None]
+    return (
+        min((t.due_at for t in running), default=None),
+        min((t.warn_at for t in running), default=None),
+    )
+
+
+def test_the_request_row_carries_its_soonest_running_limit(world, django_capture_on_commit_callbacks):
+    request = create(world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(hours=2))
+    request.refresh_from_db()
+    assert (request.sla_due_at, request.sla_warn_at) == _soonest(request) != (None, None)
+    first_due = request.sla_due_at
+    steps = [
+        ("register", {}),
+        ("wait_customer", {"reason": "客户出差"}),
+        ("resume", {}),
+        ("resolve", {"resolution": "好"}),
+    ]
+    for action, extra in steps:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.request_transition(
+                actor=world["agent"], request=request, action=action, expected_version=request.version, **extra
+            )
+        request.refresh_from_db()
+        assert (request.sla_due_at, request.sla_warn_at) == _soonest(request), action
+        if action == "register":
+            assert request.sla_due_at > first_due  # first response met: the next limit is later
+        if action == "wait_customer":
+            assert request.sla_due_at is None  # paused: nothing is running
+    assert request.sla_due_at is None and request.resolved_in_time is True
+
+
+def test_a_late_resolution_is_recorded_on_the_request(world, django_capture_on_commit_callbacks):
+    request = create(world, django_capture_on_commit_callbacks, received_at=timezone.now() - dt.timedelta(days=5))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_transition(
+            actor=world["agent"], request=request, action="resolve", expected_version=request.version, resolution="好"
+        )
+    request.refresh_from_db()
+    assert request.resolved_in_time is False
+
+
+def test_time_limits_count_on_the_owner_teams_working_hours(world, org, make_user, django_capture_on_commit_callbacks):
+    from aftersales.core.errors import PermissionDenied, ValidationFailed
+    from aftersales.sla.models import BusinessCalendar, UnitCalendar
+    from aftersales.sla.services import unit_calendar_set
+
+    admin = make_user("admin", org["hq"])
+    long_days = BusinessCalendar.objects.create(name="长班 08:00-20:00", intervals=[[480, 1200]])
+    # Set on the region: the outlet below inherits it.
+    unit_calendar_set(actor=admin, org_unit_id=org["east"].pk, calendar_id=long_days.pk)
+    complaint = create(world, django_capture_on_commit_callbacks, type="complaint")
+    # 3 working days after Monday 16 Nov → end of Thursday 19 Nov, at 20:00 on this team's hours
+    assert complaint.timers.get(metric="complaint_investigation").due_at == dt.datetime(
+        2026, 11, 19, 20, tzinfo=SHANGHAI
+    )
+    # The outlet's own calendar wins over its region's.
+    short_days = BusinessCalendar.objects.create(name="短班 09:00-17:00", intervals=[[540, 1020]])
+    unit_calendar_set(actor=admin, org_unit_id=org["a"].pk, calendar_id=short_days.pk)
+    second = create(world, django_capture_on_commit_callbacks, type="complaint")
+    assert second.timers.get(metric="complaint_investigation").due_at == dt.datetime(2026, 11, 19, 17, tzinfo=SHANGHAI)
+    # Removing it falls back to the region's; a policy naming its own calendar still wins.
+    unit_calendar_set(actor=admin, org_unit_id=org["a"].pk, calendar_id=None)
+    assert not UnitCalendar.objects.filter(org_unit=org["a"]).exists()
+    third = create(world, django_capture_on_commit_callbacks, type="complaint")
+    assert third.timers.get(metric="complaint_investigation").due_at.hour == 12  # 20:00 Shanghai = 12:00 UTC
+    policy = SlaPolicy.objects.get(pk=third.timers.get(metric="complaint_investigation").policy_id)
+    policy.calendar = short_days
+    policy.save()
+    fourth = create(world, django_capture_on_commit_callbacks, type="complaint")
+    assert fourth.timers.get(metric="complaint_investigation").due_at == dt.datetime(2026, 11, 19, 17, tzinfo=SHANGHAI)
+    # Only administrators set working hours; a unit outside one's scope is unknown.
+    with pytest.raises(PermissionDenied):
+        unit_calendar_set(actor=world["agent"], org_unit_id=org["a"].pk, calendar_id=short_days.pk)
+    south_admin = make_user("supervisor", org["south"])
+    with pytest.raises(ValidationFailed):
+        unit_calendar_set(actor=south_admin, org_unit_id=org["a"].pk, calendar_id=short_days.pk)
+    with pytest.raises(ValidationFailed):
+        unit_calendar_set(actor=admin, org_unit_id=org["a"].pk, calendar_id=999999)

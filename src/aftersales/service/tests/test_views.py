@@ -195,6 +195,32 @@ def test_past_promised_time_is_red_while_open(world, ui_client_for):
     assert client.get("/service/?queue=overdue").context["page"].paginator.count == 0
 
 
+def test_rows_show_the_soonest_time_limit_coloured_by_state_and_sort_by_it(world, ui_client_for):
+    now = timezone.now()
+    late = create(world, title="超时的")
+    risky = create(world, title="快到的")
+    calm = create(world, title="还早的")
+    waiting = create(world, title="等客户的")
+    ServiceRequest.objects.filter(pk=late.pk).update(sla_due_at=now - dt.timedelta(hours=3, minutes=5))
+    ServiceRequest.objects.filter(pk=risky.pk).update(
+        sla_due_at=now + dt.timedelta(minutes=40), sla_warn_at=now - dt.timedelta(minutes=5)
+    )
+    ServiceRequest.objects.filter(pk=calm.pk).update(
+        sla_due_at=now + dt.timedelta(days=2, hours=1, minutes=30), sla_warn_at=now + dt.timedelta(days=1)
+    )
+    ServiceRequest.objects.filter(pk=waiting.pk).update(status="waiting_customer")
+    client = ui_client_for(world["agent"])
+    response = client.get("/service/?queue=all&sort=due")
+    rows = response.context["rows"]
+    assert [r["r"].pk for r in rows][:3] == [late.pk, risky.pk, calm.pk]
+    states = {r["r"].pk: r["limit"]["state"] for r in rows}
+    assert states == {late.pk: "overdue", risky.pk: "at_risk", calm.pk: "running", waiting.pk: "paused"}
+    html = response.content.decode()
+    assert html.count('data-testid="limit-overdue"') == 1 and "超时3小时5分" in html
+    assert 'data-testid="limit-at_risk"' in html and ("剩余39分钟" in html or "剩余40分钟" in html)
+    assert "剩余2天1小时" in html and 'data-testid="limit-paused"' in html
+
+
 def test_the_queue_is_one_query_for_the_rows_plus_one_count(world, ui_client_for):
     client = ui_client_for(world["agent"])
     for i in range(3):
