@@ -25,6 +25,7 @@ from aftersales.core.context import Channel
 from aftersales.core.errors import DomainError
 from aftersales.customers.api import router as customers_router
 from aftersales.exchange.api import router as exchange_router
+from aftersales.reports.api import router as reports_router
 from aftersales.sales.api import router as sales_router
 from aftersales.service.api import router as service_router
 from aftersales.service.inbound_api import router as inbound_router
@@ -198,3 +199,4 @@ api.add_router("/", sales_router)
 api.add_router("/", service_router)
 api.add_router("/", inbound_router)
 api.add_router("/", exchange_router)
+api.add_router("/", reports_router)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "aftersales.sla",
     "aftersales.service",
     "aftersales.exchange",
+    "aftersales.reports",
     "aftersales.portal",
     "aftersales.web",
 ]

@@ -18,6 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("catalog/", include("aftersales.catalog.urls")),
     path("sales/", include("aftersales.sales.urls")),
     path("service/", include("aftersales.service.urls")),
+    path("reports/", include("aftersales.reports.urls")),
     path("portal/", include("aftersales.portal.urls")),
     path("exchange/", include("aftersales.exchange.urls")),
     path("s/", include("aftersales.portal.scan_urls")),

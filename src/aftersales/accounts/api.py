@@ -44,6 +44,17 @@ def user_out(user: User) -> dict[str, Any]:
     }
 
 
+class PingOut(Schema):
+    ok: bool
+    user_id: int
+
+
+@router.get("/ping", response=PingOut, summary="Is my token or session valid? (the cheapest authenticated call)")
+def ping(request: HttpRequest) -> dict[str, Any]:
+    # Also the benchmarks' floor (bench/perf.py): authentication plus a JSON response, no other work.
+    return {"ok": True, "user_id": request.user.pk}
+
+
 @router.get("/me", response=MeOut, summary="The caller: roles, permissions and org units")
 def me(request: HttpRequest) -> dict[str, Any]:
     user: User = request.user  # type: ignore[assignment]

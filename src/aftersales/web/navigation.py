@@ -72,7 +72,10 @@ MENU: tuple[NavSection, ...] = (
     ),
     NavSection(
         _("Supervision"),
-        (NavItem(_("Audit trail"), "web:audit_list", "ti-history", perm="core.view_auditentry"),),
+        (
+            NavItem(_("Dashboard"), "reports:dashboard", "ti-chart-pie", perm="service.view_servicerequest"),
+            NavItem(_("Audit trail"), "web:audit_list", "ti-history", perm="core.view_auditentry"),
+        ),
     ),
 )
 

@@ -46,6 +46,17 @@ def test_revoked_token_is_401_json(org, make_user):
     assert error_shape(response)["code"] == "not_authenticated"
 
 
+def test_ping_answers_the_caller_in_one_query_and_needs_a_token(org, make_user, api_client_for):
+    agent = make_user("agent", org["a"])
+    assert Client().get("/api/v1/ping").status_code == 401
+    client = api_client_for(agent)
+    client.get("/api/v1/ping")  # the token's last-used time is touched once, not on every call
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/ping").json()
+    assert body == {"ok": True, "user_id": agent.pk}
+    assert len(queries) == 1, [q["sql"] for q in queries]
+
+
 def test_error_messages_are_chinese_by_default_and_english_on_request(db):
     chinese = Client().get("/api/v1/me").json()["message"]
     assert "登录" in chinese, chinese
