@@ -61,6 +61,7 @@ def request_out(r: ServiceRequest) -> dict[str, Any]:
         "received_at": r.received_at,
         "promised_at": r.promised_at,
         "resolved_at": r.resolved_at,
+        "sla_due_at": r.sla_due_at,
         "version": r.version,
     }
 
@@ -116,14 +117,23 @@ class RequestFilter(Schema):
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     q: str = ""
+    sort: str = "newest"
 
 
-@router.get("/service-requests", response=list[RequestOut], summary="Queues and search (newest first)")
+@router.get(
+    "/service-requests",
+    response=list[RequestOut],
+    summary="Queues and search; sort: newest (default), received, urgency, promised, due (time limit soonest)",
+)
 @paginate(PagePagination)
 def request_list(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
     if filters.queue not in selectors.QUEUES:
         raise field_error("queue", "queue: " + ", ".join(selectors.QUEUES))
-    return Shaped(selectors.request_list(actor=request.user, **filters.dict()), request_out)
+    if filters.sort not in selectors.SORTS:
+        raise field_error("sort", "sort: " + ", ".join(selectors.SORTS))
+    params = filters.dict()
+    sort = params.pop("sort")
+    return Shaped(selectors.request_sorted(selectors.request_list(actor=request.user, **params), sort), request_out)
 
 
 @router.get("/service-requests/incomplete", response=list[IncompleteOut], summary="Records missing required fields")

@@ -98,6 +98,7 @@ class RequestOut(Schema):
     received_at: dt.datetime
     promised_at: dt.datetime | None
     resolved_at: dt.datetime | None
+    sla_due_at: dt.datetime | None = Field(None, description="the soonest running time limit")
     version: int
 
 

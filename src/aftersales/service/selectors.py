@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -97,6 +97,26 @@ def request_list(
         text = q.strip()
         qs = qs.filter(matching(text) | Q(number=text.upper()))
     return qs.select_related("customer", "assignee", "org_unit", "unit", "product_model").order_by("-id")
+
+
+SORTS = ("received", "newest", "urgency", "promised", "due")
+
+
+def request_sorted(qs: QuerySet[ServiceRequest], sort: str) -> QuerySet[ServiceRequest]:
+    """The orders of the queues: newest first (by id: ids follow the time received, index-only), most
+    urgent first, promised time or time limit soonest first (no limit last)."""
+    if sort == "urgency":
+        rank = Case(
+            When(urgency="critical", then=0), When(urgency="urgent", then=1), default=2, output_field=IntegerField()
+        )
+        return qs.annotate(urgency_rank=rank).order_by("urgency_rank", "-received_at", "-id")
+    if sort == "promised":
+        return qs.order_by(F("promised_at").asc(nulls_last=True), "-id")
+    if sort == "due":
+        return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-id")
+    if sort == "received":
+        return qs.order_by("-received_at", "-id")
+    return qs.order_by("-id")
 
 
 def request_get(*, actor: Any, request_id: int) -> ServiceRequest:

@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
-from django.db.models import Case, F, IntegerField, QuerySet, When, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -194,19 +194,6 @@ def limit_cell(r: ServiceRequest, now: dt.datetime) -> dict[str, Any]:
     return {"state": state, "due": r.sla_due_at, "text": text}
 
 
-def _sorted(qs: QuerySet[ServiceRequest], sort: str) -> QuerySet[ServiceRequest]:
-    if sort == "urgency":
-        rank = Case(
-            When(urgency="critical", then=0), When(urgency="urgent", then=1), default=2, output_field=IntegerField()
-        )
-        return qs.annotate(urgency_rank=rank).order_by("urgency_rank", "-received_at", "-id")
-    if sort == "promised":
-        return qs.order_by(F("promised_at").asc(nulls_last=True), "-id")
-    if sort == "due":
-        return qs.order_by(F("sla_due_at").asc(nulls_last=True), "-id")
-    return qs.order_by("-received_at", "-id")
-
-
 def _page_size(request: HttpRequest) -> int:
     value = request.GET.get("size", "")
     return int(value) if value.isdigit() and int(value) in PAGE_SIZES else PAGE_SIZE
@@ -240,7 +227,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         rows_qs = selectors.request_list(actor=user, queue="open", **form.filters()).filter(selectors.at_risk_q(now))
     else:
         rows_qs = selectors.request_list(actor=user, queue=queue, **form.filters())
-    qs = _sorted(rows_qs, form.sort_key)
+    qs = selectors.request_sorted(rows_qs, form.sort_key)
     page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     rows = [
         {

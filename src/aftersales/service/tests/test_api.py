@@ -130,3 +130,25 @@ def test_list_is_one_query_plus_a_count(org, make_user, api_client_for):
 
     small, large = count(1), count(50)
     assert len(small) == len(large) == 2  # the page and the count
+
+
+def test_the_list_sorts_by_time_limit_and_refuses_unknown_orders(org, make_user, api_client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    _agent, _customer, body, client = setup(org, make_user, api_client_for)
+    later, sooner, none = (
+        post(client, "/api/v1/service-requests", {**body, "title": t}).json()["id"] for t in "晚早无"
+    )
+    now = timezone.now()
+    ServiceRequest.objects.filter(pk=later).update(sla_due_at=now + dt.timedelta(hours=5))
+    ServiceRequest.objects.filter(pk=sooner).update(sla_due_at=now + dt.timedelta(hours=1))
+    ServiceRequest.objects.filter(pk=none).update(sla_due_at=None)
+    items = client.get("/api/v1/service-requests?sort=due").json()["items"]
+    assert [i["id"] for i in items][:3] == [sooner, later, none]
+    assert items[0]["sla_due_at"] is not None and items[2]["sla_due_at"] is None
+    newest = client.get("/api/v1/service-requests").json()["items"]
+    assert [i["id"] for i in newest][:3] == [none, sooner, later]
+    bad = client.get("/api/v1/service-requests?sort=random")
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
