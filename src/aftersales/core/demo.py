@@ -2,16 +2,23 @@
 
 Contributors live in `<app>/demo.py` (discovered like admin modules). They get one shared
 `DemoContext`, deterministic from the seed, and must use bulk inserts so that `--scale large`
-(the benchmarks' size) stays fast.
+stays fast. `--scale bench` (1,000,000 service requests) is another path: contributors check
+`ctx.scale.bulk`, keep plain tuples instead of model instances, draw text from precomputed pools
+and write through `BulkWriter` (raw `executemany` on SQLite, `COPY` on PostgreSQL), chunk by chunk.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from django.db import connection, models, transaction
 from faker import Faker
 
 
@@ -24,12 +31,24 @@ class Scale:
     name: str
     factor: int  # multiplies the per-app base counts
 
+    @property
+    def bulk(self) -> bool:
+        """The benchmark scale takes the raw bulk path; a test runs it with a small factor."""
+        return self.name == "bench"
+
 
 SCALES = {
     "small": Scale("small", 1),
     "medium": Scale("medium", 10),
     "large": Scale("large", 200),
+    # 200,000 customers, ~300,000 sold units, 1,000,000 service requests over 24 months.
+    "bench": Scale("bench", 400),
 }
+
+
+def _this_hour() -> dt.datetime:
+    # The hour, not the second: two loads within the same hour produce the same rows.
+    return dt.datetime.now(dt.UTC).replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass
@@ -41,6 +60,9 @@ class DemoContext:
     faker: Faker = field(init=False)
     # Contributors share what they made (e.g. "units", "staff_by_role") for later contributors.
     shared: dict[str, Any] = field(default_factory=dict)
+    # "Now" for the bench data (aware, UTC): requests are spread over the months before it and the
+    # open ones have time limits around it. Same seed and same `now` give the same rows.
+    now: dt.datetime = field(default_factory=_this_hour)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)  # noqa: S311 (deterministic demo data, not secrets)
@@ -52,6 +74,101 @@ class DemoContext:
 
     def log(self, message: str) -> None:
         self.out.write(message + "\n")
+
+    @contextmanager
+    def timed(self, label: str) -> Iterator[None]:
+        """Log how long a part took (the bench scale's progress lines)."""
+        started = time.monotonic()
+        yield
+        self.log(f"    {label}: {time.monotonic() - started:.1f}s")
+
+
+class BulkWriter:
+    """Raw chunked inserts for the bench scale: `executemany` on SQLite, `COPY` on PostgreSQL.
+
+    Rows are plain tuples in the order of `columns` (attribute names such as `customer_id`); every
+    other concrete column gets its field default, converted once, so a new field with a default does
+    not break the loader. Values must be ones both databases take as they are: str, int, bool, None,
+    dates as ISO strings, decimals as strings, and datetimes through `when` (naive UTC in; Django's
+    own text form on SQLite, an aware datetime for psycopg). Each chunk is written in its own
+    `atomic` block (a savepoint when the caller holds a transaction).
+    """
+
+    def __init__(self, ctx: DemoContext, *, chunk: int = 20_000) -> None:
+        connection.ensure_connection()
+        self.ctx = ctx
+        self.chunk = chunk
+        self.vendor = connection.vendor
+        self._with_ids: list[str] = []
+        self.when: Callable[[dt.datetime | None], Any] = self._when_sqlite if self.vendor == "sqlite" else _aware
+
+    @staticmethod
+    def _when_sqlite(value: dt.datetime | None) -> str | None:
+        # What Django's SQLite backend stores for an aware datetime: naive UTC, `str()`-formatted.
+        return None if value is None else str(value)
+
+    def next_id(self, model: type[models.Model]) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {model._meta.db_table}")  # noqa: S608 (our table)
+            row = cursor.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def insert(self, model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> int:
+        """Insert `rows`; returns how many. An explicit `id` column moves the PostgreSQL sequence on
+        (at `finish`); SQLite's AUTOINCREMENT follows explicit ids by itself."""
+        meta = model._meta
+        given = set(columns)
+        fixed_columns, fixed_values = [], []
+        for f in meta.concrete_fields:
+            if f.attname in given or (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField)):
+                continue
+            value = f.get_db_prep_save(f.get_default(), connection)
+            if value is None and not f.null:
+                raise ValueError(f"{meta.label}.{f.attname} has no default: give it a value")
+            fixed_columns.append(f.column)
+            fixed_values.append(value)
+        column_of = {f.attname: f.column for f in meta.concrete_fields}
+        names = [column_of[c] for c in columns]
+        all_columns = ", ".join(connection.ops.quote_name(c) for c in [*names, *fixed_columns])
+        if "id" in given and meta.db_table not in self._with_ids:
+            self._with_ids.append(meta.db_table)
+        extra = tuple(fixed_values)
+        count = 0
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, self.chunk)):
+            if extra:
+                chunk = [row + extra for row in chunk]
+            with transaction.atomic():
+                if self.vendor == "postgresql":
+                    sql = f"COPY {meta.db_table} ({all_columns}) FROM STDIN"
+                    with connection.connection.cursor() as cursor, cursor.copy(sql) as copy:
+                        for row in chunk:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join(["?"] * (len(names) + len(fixed_columns)))
+                    connection.connection.executemany(
+                        f"INSERT INTO {meta.db_table} ({all_columns}) VALUES ({marks})",  # noqa: S608 (our table)
+                        chunk,
+                    )
+            count += len(chunk)
+        return count
+
+    def finish(self) -> None:
+        """Move PostgreSQL's id sequences past the explicit ids that were inserted."""
+        if self.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            for table in self._with_ids:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence(%s, 'id'), MAX(id)) FROM {table}",  # noqa: S608
+                    [table],
+                )
+        self._with_ids.clear()
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

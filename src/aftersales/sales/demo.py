@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from aftersales.catalog.models import ProductModel, SoldUnit, UnitOwnership
 from aftersales.catalog.rules import add_months
-from aftersales.core.demo import DemoContext, register
+from aftersales.core.demo import BulkWriter, DemoContext, register
 from aftersales.sales.models import (
     ContractStatus,
     DeliveredUnit,
@@ -20,10 +21,15 @@ from aftersales.sales.models import (
 )
 
 TODAY = dt.date(2026, 11, 22)
+# Bench scale: how the units sold split over the product lines (净水 and 空调 sell most).
+LINE_SHARE = {"WATER": 40, "AC": 33, "HEALTH": 18, "INDUSTRY": 9}
 
 
 @register(order=40, name="sales")
 def load(ctx: DemoContext) -> None:
+    if ctx.scale.bulk:
+        _load_bulk(ctx)
+        return
     customers = ctx.shared["customers"]
     models = ctx.shared["product_models"]
     sales_by_unit: dict[int, list[int]] = {}
@@ -147,3 +153,211 @@ def load(ctx: DemoContext) -> None:
     )
     ctx.shared["units"] = units
     ctx.log(f"  {len(orders)} orders, {len(units)} sold units, {len(contracts)} service contracts")
+
+
+def _load_bulk(ctx: DemoContext) -> None:
+    """The bench scale: ~1.5 units per customer sold over three years, in the customer's own city.
+
+    Shares `ctx.shared["unit_rows"]`: the first unit id and, per unit in id order, the customer's
+    position in `customer_rows`, the product model's position in `product_models`, the sale date
+    (ordinal) and the serial.
+    """
+    rng = ctx.rng
+    writer = BulkWriter(ctx)
+    customers = ctx.shared["customer_rows"]
+    models: list[ProductModel] = ctx.shared["product_models"]
+    org_units = ctx.shared["org_units"]
+    # Each outlet and store sells through the store of its own city (same code after the kind letter).
+    store_by_code = {s.code[1:]: s.pk for s in org_units["stores"]}
+    store_of = {u.pk: store_by_code[u.code[1:]] for u in [*org_units["outlets"], *org_units["stores"]]}
+    sales_by_unit: dict[int, list[int]] = {}
+    for user, role in ctx.shared["staff"]:
+        if role == "sales":
+            sales_by_unit.setdefault(user.org_unit_id, []).append(user.pk)
+    per_line = {code: sum(1 for m in models if m.product_line.code == code) for code in LINE_SHARE}
+    cum_weights, total = [], 0.0
+    for m in models:
+        line = m.product_line.code
+        total += LINE_SHARE.get(line, 10) / max(per_line.get(line, 1), 1)
+        cum_weights.append(total)
+    model_positions = list(range(len(models)))
+    prices = [[int((m.market_price or Decimal("1000")) * Decimal(f)) for f in ("0.85", "0.9", "1")] for m in models]
+    codes = [m.code.replace("-", "") for m in models]
+    today = ctx.now.date()
+    stamp = writer.when(ctx.now.replace(tzinfo=None))
+    order_id = writer.next_id(SalesOrder)
+    line_id = writer.next_id(SalesOrderLine)
+    unit_id = first_unit_id = writer.next_id(SoldUnit)
+    orders, lines, units, delivered, owners = [], [], [], [], []
+    unit_customer: list[int] = []
+    unit_model: list[int] = []
+    unit_sale: list[int] = []
+    serials: list[str] = []
+    # customer position -> (first sale, [unit ids], store) for the service contracts
+    owned: dict[int, tuple[dt.date, list[int], int]] = {}
+    first_customer = customers["first_id"]
+    for position, org_unit in enumerate(customers["units"]):
+        if rng.random() > 0.9:
+            continue
+        customer_id = first_customer + position
+        order_date = today - dt.timedelta(days=rng.randint(1, 3 * 365))
+        day = str(order_date)
+        store = store_of.get(org_unit, org_unit)
+        is_delivered = order_date < today - dt.timedelta(days=7) or rng.random() < 0.5
+        order_total = 0
+        for model in rng.choices(model_positions, cum_weights=cum_weights, k=rng.choice([1, 1, 2])):
+            qty = rng.choice([1, 1, 1, 2])
+            price = rng.choice(prices[model])
+            order_total += price * qty
+            lines.append((line_id, qty, str(price), str(price * qty), order_id, models[model].pk))
+            if is_delivered:
+                for _ in range(qty):
+                    installed = None
+                    if models[model].needs_installation:
+                        installed_on = order_date + dt.timedelta(days=rng.randint(1, 10))
+                        installed = str(installed_on) if installed_on <= today else None
+                    serial = f"{codes[model]}{order_date:%y%m}{unit_id:07d}"
+                    units.append(
+                        (
+                            unit_id,
+                            stamp,
+                            stamp,
+                            serial,
+                            models[model].pk,
+                            customer_id,
+                            store,
+                            day,
+                            installed,
+                            f"{rng.randint(10**11, 10**12 - 1)}",
+                            f"SB{order_date:%Y}{unit_id:07d}",
+                        )
+                    )
+                    delivered.append((line_id, unit_id))
+                    owners.append((unit_id, customer_id, day, "购买"))
+                    unit_customer.append(position)
+                    unit_model.append(model)
+                    unit_sale.append(order_date.toordinal())
+                    serials.append(serial)
+                    first, ids, _store = owned.get(position, (order_date, [], store))
+                    ids.append(unit_id)
+                    owned[position] = (min(first, order_date), ids, store)
+                    unit_id += 1
+            line_id += 1
+        orders.append(
+            (
+                order_id,
+                stamp,
+                stamp,
+                f"SO{order_date:%Y%m%d}-D{order_id:07d}",
+                customer_id,
+                store,
+                rng.choice(sales_by_unit.get(store, [None])),  # type: ignore[list-item]
+                day,
+                PaymentStatus.PAID if is_delivered else rng.choice(PaymentStatus.values[:3]),
+                DeliveryStatus.DELIVERED if is_delivered else DeliveryStatus.PENDING,
+                str(order_total),
+            )
+        )
+        order_id += 1
+    with ctx.timed(f"{len(orders)} orders, {len(lines)} order lines"):
+        writer.insert(
+            SalesOrder,
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "number",
+                "customer_id",
+                "org_unit_id",
+                "sales_staff_id",
+                "order_date",
+                "payment_status",
+                "delivery_status",
+                "total",
+            ],
+            orders,
+        )
+        writer.insert(SalesOrderLine, ["id", "quantity", "unit_price", "amount", "order_id", "product_model_id"], lines)
+    del orders, lines
+    with ctx.timed(f"{len(units)} sold units, deliveries, ownerships"):
+        writer.insert(
+            SoldUnit,
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "serial",
+                "product_model_id",
+                "customer_id",
+                "org_unit_id",
+                "sale_date",
+                "installation_date",
+                "invoice_no",
+                "voucher_no",
+            ],
+            units,
+        )
+        writer.insert(DeliveredUnit, ["line_id", "unit_id"], delivered)
+        writer.insert(UnitOwnership, ["unit_id", "customer_id", "from_date", "reason"], owners)
+    unit_count = len(units)
+    del units, delivered, owners
+
+    contract_id = writer.next_id(ServiceContract)
+    contracts: list[tuple[Any, ...]] = []
+    covered: list[tuple[int, int]] = []
+    for position, (starts, ids, store) in owned.items():
+        if rng.random() > 0.12:
+            continue
+        ends = add_months(starts, 12 * rng.choice([1, 2, 3])) - dt.timedelta(days=1)
+        contracts.append(
+            (
+                contract_id,
+                stamp,
+                stamp,
+                f"SC{starts:%Y}-D{contract_id:07d}",
+                first_customer + position,
+                store,
+                str(starts),
+                str(ends),
+                rng.choice(ServiceLevel.values),
+                rng.choice([2, 4, 12]),
+                rng.random() < 0.3,
+                rng.choice([0, 12, 24]),
+                str(rng.choice([199, 399, 699, 1299])),
+                ContractStatus.ACTIVE if ends >= today else ContractStatus.EXPIRED,
+            )
+        )
+        covered.extend((contract_id, pk) for pk in ids)
+        contract_id += 1
+    with ctx.timed(f"{len(contracts)} service contracts"):
+        writer.insert(
+            ServiceContract,
+            [
+                "id",
+                "created_at",
+                "updated_at",
+                "number",
+                "customer_id",
+                "org_unit_id",
+                "starts_on",
+                "ends_on",
+                "service_level",
+                "included_visits",
+                "includes_parts",
+                "extended_warranty_months",
+                "price",
+                "status",
+            ],
+            contracts,
+        )
+        writer.insert(ServiceContract.units.through, ["servicecontract_id", "soldunit_id"], covered)
+    writer.finish()
+    shared: dict[str, Any] = {
+        "first_id": first_unit_id,
+        "customer": unit_customer,
+        "model": unit_model,
+        "sale": unit_sale,
+        "serial": serials,
+    }
+    ctx.shared["unit_rows"] = shared
+    ctx.log(f"  {len(owned)} customers with units, {unit_count} sold units, {len(contracts)} service contracts")
