@@ -68,6 +68,40 @@ def audit_record(
     actor: Any = None,
 ) -> AuditEntry:
     """Insert one audit entry. Actor, channel, IP and request id come from the action context."""
+    entry = audit_entry(
+        action=action,
+        target=target,
+        target_type=target_type,
+        object_id=object_id,
+        object_repr=object_repr,
+        changes=changes,
+        note=note,
+        org_unit_id=org_unit_id,
+        actor=actor,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_record_many(entries: list[AuditEntry]) -> None:
+    """Insert several entries built by `audit_entry` in one statement (a create that is also judged,
+    dispatched or resolved at once)."""
+    AuditEntry.objects.bulk_create(entries)
+
+
+def audit_entry(
+    *,
+    action: str,
+    target: models.Model | None = None,
+    target_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    changes: Changes | None = None,
+    note: str = "",
+    org_unit_id: int | None = None,
+    actor: Any = None,
+) -> AuditEntry:
+    """An unsaved audit entry: `audit_record` inserts one, `audit_record_many` several at once."""
     ctx = context.current()
     who = actor if actor is not None else ctx.actor
     if target is not None:
@@ -93,7 +127,6 @@ def audit_record(
         changes=changes or {},
         note=note,
     )
-    entry.save(force_insert=True)
     return entry
 
 

@@ -60,6 +60,60 @@ def _schedule(message_id: int) -> None:
     deliver(message_id)
 
 
+def templates_for(events: list[str]) -> dict[tuple[str, str], NotificationTemplate]:
+    """The active templates of these events by (event, channel), in one query."""
+    return {(t.event, t.channel): t for t in NotificationTemplate.objects.filter(event__in=events, is_active=True)}
+
+
+def render_template(template: NotificationTemplate, context: dict[str, Any]) -> tuple[str, str]:
+    ctx = Context(context)
+    return _ENGINE.from_string(template.subject).render(ctx).strip(), _ENGINE.from_string(template.body).render(
+        ctx
+    ).strip()
+
+
+def message_build(
+    *,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    event: str,
+    dedupe_key: str,
+    related: Any,
+) -> OutboxMessage | None:
+    """An unsaved message for `messages_store` (None when there is nothing to send)."""
+    if not recipient or not body.strip():
+        return None
+    return OutboxMessage(
+        channel=channel,
+        recipient=recipient,
+        subject=subject[:200],
+        body=body,
+        event=event,
+        dedupe_key=dedupe_key[:200],
+        related_type=related._meta.label_lower,
+        related_id=str(related.pk),
+        next_attempt_at=timezone.now(),
+    )
+
+
+def messages_store(messages: list[OutboxMessage]) -> None:
+    """Insert messages whose dedupe keys are new — e.g. about a record created in the same
+    transaction — in one statement, inside the caller's transaction; delivery starts after commit."""
+    if not messages:
+        return
+    created = OutboxMessage.objects.bulk_create(messages)
+    ids = [m.pk for m in created if m.pk is not None]
+    transaction.on_commit(lambda: _schedule_many(ids))
+
+
+def _schedule_many(message_ids: list[int]) -> None:
+    from aftersales.notifications.tasks import deliver_many  # the task module imports this one
+
+    deliver_many(message_ids)
+
+
 def render(event: str, channel: str, context: dict[str, Any]) -> tuple[str, str] | None:
     """(subject, body) from the event's template on the channel, or None when there is no active one."""
     template = NotificationTemplate.objects.filter(event=event, channel=channel, is_active=True).first()

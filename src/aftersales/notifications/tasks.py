@@ -16,6 +16,12 @@ def deliver(message_id: int) -> str:
         return services.message_deliver(message_id=message_id)
 
 
+@db_task()
+def deliver_many(message_ids: list[int]) -> list[str]:
+    with context.acting(channel=Channel.JOB):
+        return [services.message_deliver(message_id=message_id) for message_id in message_ids]
+
+
 @db_periodic_task(crontab(minute="*"))
 def deliver_due() -> dict[str, int]:
     with context.acting(channel=Channel.JOB):

@@ -158,10 +158,11 @@ def request_create(request: HttpRequest, payload: RequestIn) -> dict[str, Any]:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100:
         raise field_error("Idempotency-Key", "at most 100 characters")
-    created, _new = services.request_create(
+    created, new = services.request_create(
         actor=request.user, data=services.RequestData(**payload.dict()), idempotency_key=key
     )
-    return request_detail_out(selectors.request_get(actor=request.user, request_id=created.pk))
+    # A new request carries everything the answer shows; a replay is read back as stored.
+    return request_detail_out(created if new else selectors.request_get(actor=request.user, request_id=created.pk))
 
 
 @router.put("/service-requests/{request_id}", response=RequestDetailOut, summary="Correct the judgment (send version)")

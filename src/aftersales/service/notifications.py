@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from aftersales.core import events
-from aftersales.notifications.models import MessageChannel
-from aftersales.notifications.services import notify
+from aftersales.notifications.models import MessageChannel, NotificationTemplate, OutboxMessage
+from aftersales.notifications.services import message_build, notify, render_template
 from aftersales.service.models import ServiceRequest, TimelineEntry
 from aftersales.service.tracking import track_path
 
@@ -21,8 +21,8 @@ def _phone(request: ServiceRequest) -> str:
     return phone.number if phone else ""
 
 
-def _context(request: ServiceRequest, **extra: Any) -> dict[str, Any]:
-    phone = _phone(request)
+def _context(request: ServiceRequest, *, phone: str | None = None, **extra: Any) -> dict[str, Any]:
+    phone = _phone(request) if phone is None else phone
     return {
         "number": request.number,
         "title": request.title,
@@ -61,14 +61,46 @@ def _send(event: str, request: ServiceRequest, key: str, **extra: Any) -> None:
         )
 
 
+NEW_REQUEST_EVENTS = ["request.received", "request.dispatched"]
+
+
+def messages_on_create(
+    request: ServiceRequest,
+    *,
+    phone: str,
+    dispatched: bool,
+    templates: dict[tuple[str, str], NotificationTemplate],
+) -> list[OutboxMessage]:
+    """The customer's messages about a request just created — received, and dispatched when a rule
+    assigned it at once — built inside the create's transaction (templates fetched before it)."""
+    steps = [("request.received", f"received:{request.pk}")]
+    if dispatched and request.assignee_id:
+        steps.append(("request.dispatched", f"dispatched:{request.pk}:{request.assignee_id}"))
+    recipients = [(MessageChannel.SMS, phone), (MessageChannel.EMAIL, request.customer.email)]
+    messages = []
+    context = _context(request, phone=phone)
+    for event, key in steps:
+        for channel, recipient in recipients:
+            template = templates.get((event, channel))
+            if template is None or not recipient:
+                continue
+            subject, body = render_template(template, context)
+            message = message_build(
+                channel=channel,
+                recipient=recipient,
+                subject=subject,
+                body=body,
+                event=event,
+                dedupe_key=f"{key}:{channel}",
+                related=request,
+            )
+            if message is not None:
+                messages.append(message)
+    return messages
+
+
 def _load(request_id: int) -> ServiceRequest | None:
     return ServiceRequest.objects.select_related("customer", "assignee").filter(pk=request_id).first()
-
-
-def on_received(*, request_id: int) -> None:
-    request = _load(request_id)
-    if request is not None:
-        _send("request.received", request, f"received:{request_id}")
 
 
 def on_dispatched(*, request_id: int) -> None:
@@ -98,7 +130,8 @@ def on_replied(*, request_id: int, entry_id: int) -> None:
 
 
 def register() -> None:
-    events.subscribe("request.received", "notify", on_received)
+    # "request.received" (and a dispatch by a rule at intake) are written by request_create itself, in
+    # its own transaction (messages_on_create).
     events.subscribe("request.dispatched", "notify", on_dispatched)
     events.subscribe("request.resolve", "notify", on_resolved)
     events.subscribe("request.replied", "notify", on_replied)

@@ -30,6 +30,22 @@ def document_text(request: ServiceRequest) -> str:
     )
 
 
+def search_document_create(request: ServiceRequest, *, phones: list[str]) -> None:
+    """The search document of a request just created (it has no replies yet): one INSERT, with the
+    customer's phones read by the caller before its transaction."""
+    body = search.index_text(
+        request.number,
+        request.customer.name,
+        " ".join(phones),
+        request.contact_phone,
+        request.unit.serial if request.unit_id and request.unit else "",
+        request.product_model.code if request.product_model_id and request.product_model else "",
+        request.title,
+        request.description,
+    )
+    SearchDocument(request=request, body=body).save(force_insert=True)
+
+
 def document_refresh(request: ServiceRequest) -> None:
     body = document_text(request)
     updated = SearchDocument.objects.filter(request=request).update(body=body)

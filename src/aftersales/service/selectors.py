@@ -29,7 +29,8 @@ QUEUES = ("all", "mine", "team", "unassigned", "waiting", "open", "escalated", "
 
 
 def scoped(actor: Any) -> QuerySet[ServiceRequest]:
-    """Requests the actor may see: a customer their own; staff their units' and those assigned to them."""
+    """Requests the actor may see: a customer their own; staff their units', those assigned to them and
+    those they registered."""
     qs = ServiceRequest.objects.all()
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return qs.none()
@@ -44,7 +45,8 @@ def scoped(actor: Any) -> QuerySet[ServiceRequest]:
     units = visible_unit_ids(actor)
     if units is None:
         return qs
-    return qs.filter(Q(org_unit_id__in=units) | Q(assignee_id=actor.pk))
+    # Also what they work on or registered themselves, wherever a rule sent it.
+    return qs.filter(Q(org_unit_id__in=units) | Q(assignee_id=actor.pk) | Q(created_by_id=actor.pk))
 
 
 def request_list(

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,7 @@ from aftersales.accounts.policies import require_unit
 from aftersales.catalog.models import ProductModel, SoldUnit
 from aftersales.catalog.selectors import unit_warranty
 from aftersales.core import events
-from aftersales.core.audit import audit_record, diff, snapshot
+from aftersales.core.audit import audit_entry, audit_record, audit_record_many, diff, snapshot
 from aftersales.core.errors import (
     Conflict,
     FieldError,
@@ -29,13 +29,15 @@ from aftersales.core.errors import (
     ValidationFailed,
     field_error,
 )
-from aftersales.core.models import AuditAction
+from aftersales.core.models import AuditAction, AuditEntry
 from aftersales.core.scoping import visible_unit_ids
 from aftersales.core.sequences import next_value
 from aftersales.core.versioning import save_versioned
 from aftersales.customers.models import Customer
 from aftersales.customers.rules import normalise_phone
-from aftersales.service import rules
+from aftersales.notifications.services import messages_store
+from aftersales.notifications.services import templates_for as message_templates_for
+from aftersales.service import rules, timers
 from aftersales.service.models import (
     AssignmentRule,
     Attachment,
@@ -44,6 +46,7 @@ from aftersales.service.models import (
     Escalation,
     FaultCategory,
     IdempotencyKey,
+    RequestTimer,
     RequestType,
     ServiceRequest,
     StaffAvailability,
@@ -51,8 +54,10 @@ from aftersales.service.models import (
     TimelineEntry,
     Urgency,
 )
+from aftersales.service.notifications import NEW_REQUEST_EVENTS, messages_on_create
 from aftersales.service.policies import customer_id_of, is_customer_actor, require_see, require_staff_perm
-from aftersales.service.search import document_refresh
+from aftersales.service.search import document_refresh, search_document_create
+from aftersales.sla import rules as sla_rules
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 ALLOWED_CONTENT_TYPES = {
@@ -74,10 +79,10 @@ def _label(actor: Any) -> str:
     return getattr(actor, "display_name", "") or actor.get_username()
 
 
-def _entry(
+def _new_entry(
     request: ServiceRequest, kind: str, actor: Any, body: str = "", *, public: bool = False, **data: Any
 ) -> TimelineEntry:
-    return TimelineEntry.objects.create(
+    return TimelineEntry(
         request=request,
         kind=kind,
         is_public=public,
@@ -86,6 +91,14 @@ def _entry(
         body=body,
         data=data,
     )
+
+
+def _entry(
+    request: ServiceRequest, kind: str, actor: Any, body: str = "", *, public: bool = False, **data: Any
+) -> TimelineEntry:
+    entry = _new_entry(request, kind, actor, body, public=public, **data)
+    entry.save(force_insert=True)
+    return entry
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -115,7 +128,17 @@ class RequestData:
     attachments: tuple[UploadedFile, ...] = field(default_factory=tuple)
 
 
-def _validate_request(actor: Any, data: RequestData) -> tuple[Customer, SoldUnit | None, int]:
+@dataclass
+class _Intake:
+    """What a create needs to know, read before its transaction begins."""
+
+    customer: Customer
+    unit: SoldUnit | None
+    product_model: ProductModel | None
+    owner: OrgUnit
+
+
+def _validate_request(actor: Any, data: RequestData) -> _Intake:
     errors: list[FieldError] = []
     if data.type not in RequestType.values:
         errors.append(FieldError("type", _("Choose one of the allowed values.")))
@@ -125,16 +148,25 @@ def _validate_request(actor: Any, data: RequestData) -> tuple[Customer, SoldUnit
         errors.append(FieldError("urgency", _("Choose one of the allowed values.")))
     if not data.title.strip():
         errors.append(FieldError("title", _("Describe the problem in a short title.")))
-    customer = Customer.objects.filter(pk=data.customer_id, merged_into__isnull=True).first()
+    customer = Customer.objects.select_related("org_unit").filter(pk=data.customer_id, merged_into__isnull=True).first()
     if customer is None:
         errors.append(FieldError("customer_id", _("Unknown customer.")))
     unit = None
     if data.unit_id is not None:
-        unit = SoldUnit.objects.select_related("product_model__warranty_policy").filter(pk=data.unit_id).first()
+        unit = (
+            SoldUnit.objects.select_related("product_model__warranty_policy", "product_model__product_line")
+            .filter(pk=data.unit_id)
+            .first()
+        )
         if unit is None or (customer is not None and unit.customer_id not in (None, customer.pk)):
             errors.append(FieldError("unit_id", _("The unit does not exist or belongs to another customer.")))
-    if data.product_model_id is not None and not ProductModel.objects.filter(pk=data.product_model_id).exists():
-        errors.append(FieldError("product_model_id", _("Unknown product model.")))
+    model = None
+    if data.product_model_id is not None:
+        model = ProductModel.objects.filter(pk=data.product_model_id).first()
+        if model is None:
+            errors.append(FieldError("product_model_id", _("Unknown product model.")))
+    elif unit is not None:
+        model = unit.product_model
     if data.fault_category_id is not None and not FaultCategory.objects.filter(pk=data.fault_category_id).exists():
         errors.append(FieldError("fault_category_id", _("Unknown fault category.")))
     if data.contact_phone and len(normalise_phone(data.contact_phone)) < 7:
@@ -151,89 +183,207 @@ def _validate_request(actor: Any, data: RequestData) -> tuple[Customer, SoldUnit
     if errors:
         raise ValidationFailed(errors=errors)
     assert customer is not None
-    owner_unit = data.org_unit_id or customer.org_unit_id
-    if not OrgUnit.objects.filter(pk=owner_unit).exists():
-        raise field_error("org_unit_id", _("Unknown org unit."))
-    return customer, unit, owner_unit
+    owner = customer.org_unit
+    if data.org_unit_id is not None and data.org_unit_id != customer.org_unit_id:
+        found = OrgUnit.objects.filter(pk=data.org_unit_id).first()
+        if found is None:
+            raise field_error("org_unit_id", _("Unknown org unit."))
+        owner = found
+    return _Intake(customer=customer, unit=unit, product_model=model, owner=owner)
+
+
+def _idempotent_replay(actor: Any, key: str) -> ServiceRequest | None:
+    existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("request").first()
+    return existing.request if existing is not None else None
 
 
 def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") -> tuple[ServiceRequest, bool]:
     """Take in a request from any channel. Returns (request, created); a repeated idempotency key
-    returns the request made the first time and `created=False`."""
+    returns the request made the first time and `created=False`.
+
+    Everything that only reads — validation, the warranty answer, the time limits, the assignment by
+    rule, the search text, the message templates — happens before the transaction, which then writes
+    the request already in its first state (registered, dispatched or resolved) with its timeline,
+    audit entries, timers, search document and the customer's messages in a few statements: under
+    concurrent intake SQLite holds its write lock, and PostgreSQL the day's number row, that briefly
+    (shared/research/create_path.md). A replayed key loses on the unique index and gets the first
+    request back, so a first-time create needs no lookup."""
     if is_customer_actor(actor):
         if customer_id_of(actor) != data.customer_id:
             raise NotFound()
     else:
         if actor is None or not actor.has_perm("service.add_servicerequest"):
             raise PermissionDenied()
-    if idempotency_key:
-        existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).select_related("request").first()
-        if existing is not None:
-            return existing.request, False
-    customer, unit, owner_unit = _validate_request(actor, data)
+    intake = _validate_request(actor, data)
+    customer, unit = intake.customer, intake.unit
     if not is_customer_actor(actor) and actor is not None:
-        require_unit(actor, customer.org_unit_id) if data.org_unit_id is None else require_unit(actor, data.org_unit_id)
-    received = data.received_at or timezone.now()
+        require_unit(actor, intake.owner.pk)
+    now = timezone.now()
+    received = data.received_at or now
     local_day = timezone.localtime(received).date()
-    covered = None
-    if unit is not None:
-        covered = unit_warranty(unit=unit, on=local_day).covered
+    covered = unit_warranty(unit=unit, on=local_day).covered if unit is not None else None
+
+    steps: list[str] = []
+    if data.resolve_now:
+        steps = ["register", "resolve"]
+    elif data.register_now and not is_customer_actor(actor):
+        steps = ["register"]
+    line_id = intake.product_model.product_line_id if intake.product_model else None
+    choice = None
+    if data.auto_assign and steps == ["register"]:
+        choice = _rule_choice(request_type=data.type, product_line_id=line_id, owner=intake.owner)
+        if choice is not None:
+            steps.append("dispatch")
+    owner = choice[0].target_unit if choice else intake.owner
+    planned = timers.timers_plan(
+        facts=sla_rules.RequestFacts(
+            request_type=data.type,
+            urgency=data.urgency,
+            customer_tier=customer.tier,
+            product_line_id=line_id,
+            channel=data.channel,
+        ),
+        received_at=received,
+        unit_path=owner.path,
+    )
+    phones = list(customer.phones.order_by("-is_primary", "id").values_list("number", "kind"))
+    contact_phone = normalise_phone(data.contact_phone) if data.contact_phone else ""
+    sms_to = contact_phone or next((number for number, kind in phones if kind == "mobile"), "")
+    templates = message_templates_for(NEW_REQUEST_EVENTS)
+    status = {0: Status.RECEIVED, 1: Status.REGISTERED}.get(len(steps), Status.RESOLVED)
+    if steps[-1:] == ["dispatch"]:
+        status = Status.DISPATCHED
+    new_timers = timers.timers_for_new(planned, received_at=received, steps=steps, now=now)
+    due, warn = timers.soonest(new_timers)
+    resolution_timer = next((t for t in new_timers if t.metric == "resolution"), None)
+    request = ServiceRequest(
+        type=data.type,
+        status=status,
+        urgency=data.urgency,
+        channel=data.channel,
+        customer=customer,
+        contact_name=data.contact_name.strip(),
+        contact_phone=contact_phone,
+        unit=unit,
+        product_model=intake.product_model,
+        title=data.title.strip(),
+        description=data.description.strip(),
+        fault_category_id=data.fault_category_id,
+        received_at=received,
+        promised_at=data.promised_at,
+        promise_note=data.promise_note.strip(),
+        org_unit=owner,
+        assignee=choice[1] if choice else None,
+        warranty_covered=covered,
+        resolution=data.resolution.strip() if data.resolve_now else "",
+        resolved_at=now if data.resolve_now else None,
+        resolved_in_time=(resolution_timer.breached_at is None)
+        if data.resolve_now and resolution_timer is not None
+        else None,
+        sla_due_at=due,
+        sla_warn_at=warn,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
     try:
         with transaction.atomic():
-            number = rules.request_number(local_day, next_value(f"sr-{local_day.isoformat()}"))
-            request = ServiceRequest(
-                number=number,
-                type=data.type,
-                status=Status.RECEIVED,
-                urgency=data.urgency,
-                channel=data.channel,
-                customer=customer,
-                contact_name=data.contact_name.strip(),
-                contact_phone=normalise_phone(data.contact_phone) if data.contact_phone else "",
-                unit=unit,
-                product_model_id=data.product_model_id or (unit.product_model_id if unit else None),
-                title=data.title.strip(),
-                description=data.description.strip(),
-                fault_category_id=data.fault_category_id,
-                received_at=received,
-                promised_at=data.promised_at,
-                promise_note=data.promise_note.strip(),
-                org_unit_id=owner_unit,
-                warranty_covered=covered,
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
+            request.number = rules.request_number(local_day, next_value(f"sr-{local_day.isoformat()}"))
             request.save(force_insert=True)
             if idempotency_key:
-                IdempotencyKey.objects.create(user=actor, key=idempotency_key, request=request)
-            _entry(request, EntryKind.SYSTEM, actor, public=True, event="received", channel=data.channel)
+                IdempotencyKey(user=actor, key=idempotency_key, request=request).save(force_insert=True)
+            entries, audits = _first_steps(actor, request, steps, choice, intake.owner.pk)
+            TimelineEntry.objects.bulk_create(entries)
+            audit_record_many(audits)
+            for timer in new_timers:
+                timer.request = request
+            RequestTimer.objects.bulk_create(new_timers)
+            search_document_create(request, phones=[number for number, _kind in phones])
             for upload in data.attachments:
                 _store_attachment(request, None, upload, actor, public=True)
-            audit_record(
-                actor=actor,
-                action=AuditAction.CREATE,
-                target=request,
-                changes=diff(
-                    {},
-                    snapshot(request, ["number", "type", "status", "urgency", "channel", "customer", "unit", "title"]),
-                ),
+            messages_store(
+                messages_on_create(request, phone=sms_to, dispatched=choice is not None, templates=templates)
             )
-            if data.resolve_now:
-                _move(actor, request, "register")
-                _move(actor, request, "resolve", resolution=data.resolution)
-            elif data.register_now and not is_customer_actor(actor):
-                _move(actor, request, "register")
-            document_refresh(request)
+            if choice is not None and choice[0].strategy == "round_robin":
+                AssignmentRule.objects.filter(pk=choice[0].pk).update(last_assigned=choice[1])
     except IntegrityError:
-        # Two concurrent calls with the same key: the second loses the race on the unique key.
-        if idempotency_key:
-            existing = IdempotencyKey.objects.filter(user=actor, key=idempotency_key).select_related("request").first()
-            if existing is not None:
-                return existing.request, False
+        # The same key again (a retry, or two concurrent calls): the unique index refused the second.
+        replay = _idempotent_replay(actor, idempotency_key) if idempotency_key else None
+        if replay is not None:
+            return replay, False
         raise
+    # The steps taken at once need no reactions of their own: their timers and messages are written.
     events.publish("request.received", request_id=request.pk)
-    if data.auto_assign and request.status == Status.REGISTERED:
-        request_auto_assign(request=request)
     return request, True
+
+
+def _first_steps(
+    actor: Any,
+    request: ServiceRequest,
+    steps: list[str],
+    choice: tuple[AssignmentRule, User] | None,
+    before_owner: int,
+) -> tuple[list[TimelineEntry], list[AuditEntry]]:
+    """The timeline entries and audit entries of a create and of the steps it took at once — the same
+    ones the lifecycle functions write when the steps come later."""
+    entries = [_new_entry(request, EntryKind.SYSTEM, actor, public=True, event="received", channel=request.channel)]
+    fields = ["number", "type", "status", "urgency", "channel", "customer", "unit", "title"]
+    created = snapshot(request, fields)
+    created["status"] = Status.RECEIVED
+    audits = [audit_entry(actor=actor, action=AuditAction.CREATE, target=request, changes=diff({}, created))]
+    state: str = Status.RECEIVED
+    for step in steps:
+        target = rules.target_of(step, state)
+        assert target is not None, (step, state)
+        note = request.resolution if step == "resolve" else ""
+        entries.append(
+            _new_entry(
+                request,
+                EntryKind.STATUS,
+                None if step == "dispatch" else actor,
+                note,
+                public=step != "register",
+                action=step,
+                before=state,
+                after=target,
+            )
+        )
+        audits.append(
+            audit_entry(
+                actor=None if step == "dispatch" else actor,
+                action=AuditAction.TRANSITION,
+                target=request,
+                changes={"status": [state, target]},
+                note=note,
+            )
+        )
+        if step == "dispatch" and choice is not None:
+            rule, assignee = choice
+            reason = _("Assigned by rule: %(rule)s") % {"rule": rule.name}
+            entries.append(
+                _new_entry(
+                    request,
+                    EntryKind.ASSIGNMENT,
+                    None,
+                    reason,
+                    assignee=assignee.display_name,
+                    team=rule.target_unit.name,
+                )
+            )
+            audits.append(
+                audit_entry(
+                    actor=None,
+                    action=AuditAction.UPDATE,
+                    target=request,
+                    changes={
+                        "assignee": [None, assignee.pk],
+                        "org_unit": [request.customer.org_unit_id, rule.target_unit_id],
+                    }
+                    if request.customer.org_unit_id != rule.target_unit_id
+                    else {"assignee": [None, assignee.pk]},
+                    note=reason,
+                )
+            )
+        state = target
+    return entries, audits
 
 
 # --- the lifecycle ----------------------------------------------------------------------------
@@ -407,20 +557,23 @@ def request_assign(
     return request
 
 
-def request_auto_assign(*, request: ServiceRequest) -> User | None:
-    """Apply the first matching assignment rule; pick among on-duty staff below their cap. Idempotent:
-    a request that already has an assignee is left alone."""
-    if request.assignee_id is not None or request.status in rules.DONE:
-        return None
-    line_id = request.product_model.product_line_id if request.product_model_id and request.product_model else None
-    owner_path = request.org_unit.path
-    for rule in AssignmentRule.objects.filter(is_active=True).select_related("within_unit", "target_unit"):
-        if rule.request_type and rule.request_type != request.type:
-            continue
-        if rule.product_line_id and rule.product_line_id != line_id:
-            continue
-        if rule.within_unit is not None and not owner_path.startswith(rule.within_unit.path):
-            continue
+def _rule_choice(
+    *, request_type: str, product_line_id: int | None, owner: OrgUnit
+) -> tuple[AssignmentRule, User] | None:
+    """The first matching assignment rule that finds someone (on duty, below their cap, with the
+    skills): (rule, person). Reads only."""
+    # Only the rules that apply, in their order: the owner unit or one of its parents, this type or
+    # any, this product line or any (the path "/1/5/9/" names the unit and its parents).
+    ancestors = [int(p) for p in owner.path.strip("/").split("/") if p]
+    applying = (
+        AssignmentRule.objects.filter(is_active=True)
+        .filter(Q(request_type="") | Q(request_type=request_type))
+        .filter(Q(product_line__isnull=True) | Q(product_line_id=product_line_id))
+        .filter(Q(within_unit__isnull=True) | Q(within_unit_id__in=ancestors))
+        .select_related("target_unit")
+        .order_by("priority", "id")
+    )
+    for rule in applying:
         staff = list(
             User.objects.filter(org_unit=rule.target_unit, kind="staff", is_active=True).select_related("availability")
         )
@@ -444,19 +597,30 @@ def request_auto_assign(*, request: ServiceRequest) -> User | None:
             if rule.strategy == "round_robin"
             else rules.pick_least_load(pool)
         )
-        if chosen is None:
-            continue
-        assignee = next(u for u in staff if u.pk == chosen.user_id)
-        with transaction.atomic():
-            locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
-            if locked.assignee_id is not None or locked.status in rules.DONE:
-                return None
-            request.status, request.version = locked.status, locked.version
-            _assign(None, request, assignee, rule.target_unit, _("Assigned by rule: %(rule)s") % {"rule": rule.name})
-            AssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=assignee)
-        events.publish("request.dispatched", request_id=request.pk)
-        return assignee
+        if chosen is not None:
+            return rule, next(u for u in staff if u.pk == chosen.user_id)
     return None
+
+
+def request_auto_assign(*, request: ServiceRequest) -> User | None:
+    """Apply the first matching assignment rule; pick among on-duty staff below their cap. Idempotent:
+    a request that already has an assignee is left alone."""
+    if request.assignee_id is not None or request.status in rules.DONE:
+        return None
+    line_id = request.product_model.product_line_id if request.product_model_id and request.product_model else None
+    choice = _rule_choice(request_type=request.type, product_line_id=line_id, owner=request.org_unit)
+    if choice is None:
+        return None
+    rule, assignee = choice
+    with transaction.atomic():
+        locked = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.assignee_id is not None or locked.status in rules.DONE:
+            return None
+        request.status, request.version = locked.status, locked.version
+        _assign(None, request, assignee, rule.target_unit, _("Assigned by rule: %(rule)s") % {"rule": rule.name})
+        AssignmentRule.objects.filter(pk=rule.pk).update(last_assigned=assignee)
+    events.publish("request.dispatched", request_id=request.pk)
+    return assignee
 
 
 def request_escalate(
@@ -645,7 +809,7 @@ def request_update(
         promised_at=changes.promised_at,
         promise_note=changes.promise_note,
     )
-    _customer, unit, _unit_id = _validate_request(actor, data)
+    unit = _validate_request(actor, data).unit
     before = snapshot(request, _EDITABLE)
     request.type, request.urgency = changes.type, changes.urgency
     request.title, request.description = changes.title.strip(), changes.description.strip()

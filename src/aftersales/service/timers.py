@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Min, Q, Subquery
@@ -52,8 +53,8 @@ def _facts(request: ServiceRequest) -> sla.RequestFacts:
     )
 
 
-def _policy_for(request: ServiceRequest) -> SlaPolicy | None:
-    policies = list(SlaPolicy.objects.filter(is_active=True))
+def _policy_matching(facts: sla.RequestFacts) -> SlaPolicy | None:
+    policies = list(SlaPolicy.objects.filter(is_active=True).select_related("calendar").prefetch_related("targets"))
     criteria = [
         sla.PolicyCriteria(
             policy_id=p.pk,
@@ -66,8 +67,68 @@ def _policy_for(request: ServiceRequest) -> SlaPolicy | None:
         )
         for p in policies
     ]
-    match = sla.policy_match(criteria, _facts(request))
+    match = sla.policy_match(criteria, facts)
     return next((p for p in policies if match and p.pk == match.policy_id), None)
+
+
+def _policy_for(request: ServiceRequest) -> SlaPolicy | None:
+    return _policy_matching(_facts(request))
+
+
+@dataclass(frozen=True)
+class PlannedTimer:
+    metric: str
+    policy_id: int
+    due_at: dt.datetime
+    warn_at: dt.datetime
+
+
+def timers_plan(*, facts: sla.RequestFacts, received_at: dt.datetime, unit_path: str) -> list[PlannedTimer]:
+    """The time limits a new request gets from its matching policy, computed before anything is
+    written (request_create stores them in its own transaction). Empty when no policy matches or the
+    holiday schedule of the year is unknown (logged)."""
+    policy = _policy_matching(facts)
+    if policy is None:
+        return []
+    try:
+        spec = _spec(policy, unit_path)
+        planned = []
+        for target in policy.targets.all():
+            due, warn = _base_due(spec, target, received_at)
+            planned.append(PlannedTimer(target.metric, policy.pk, due, warn))
+    except sla.UncoveredYear as exc:
+        logger.error("no holiday schedule for a due time", extra={"year": exc.year})
+        return []
+    return planned
+
+
+def timers_for_new(
+    planned: list[PlannedTimer], *, received_at: dt.datetime, steps: list[str], now: dt.datetime
+) -> list[RequestTimer]:
+    """Unsaved timers of a new request; the metrics its first steps (register, dispatch, resolve)
+    already meet are met now — late ones breached, as timers_meet would record them."""
+    met = {metric for step in steps for metric in MET_BY.get(step, ())}
+    timers = []
+    for p in planned:
+        done = p.metric in met
+        timers.append(
+            RequestTimer(
+                metric=p.metric,
+                policy_id=p.policy_id,
+                started_at=received_at,
+                due_at=p.due_at,
+                warn_at=p.warn_at,
+                met_at=now if done else None,
+                breached_at=now if done and p.due_at < now else None,
+            )
+        )
+    return timers
+
+
+def soonest(timers: list[RequestTimer]) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(due, warning) of the running timers, as request_due_sync stores them."""
+    running = [t for t in timers if t.met_at is None and t.paused_at is None]
+    return min((t.due_at for t in running), default=None), min((t.warn_at for t in running), default=None)
 
 
 def _spec(policy: SlaPolicy, unit_path: str) -> sla.CalendarSpec:
@@ -322,7 +383,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
 
 
 def register() -> None:
-    events.subscribe("request.received", "sla", lambda request_id: timers_start(request_id=request_id))
+    # "request.received" needs no reaction: request_create stores the timers in its own transaction.
     events.subscribe("request.judged", "sla", lambda request_id: timers_start(request_id=request_id))
     for step in ("register", "start", "resolve"):
         events.subscribe(

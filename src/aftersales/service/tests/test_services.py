@@ -190,6 +190,55 @@ def test_auto_assignment_least_load_respects_duty_and_cap(world, org, make_user)
     assert services.request_auto_assign(request=first) is None  # idempotent
 
 
+def test_a_create_dispatched_by_a_rule_is_written_whole_in_one_short_transaction(
+    world, org, make_user, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aftersales.notifications.models import OutboxMessage
+    from aftersales.sla.services import sla_presets_load
+
+    sla_presets_load(actor=make_user("admin", org["hq"]))
+    tech = make_user("technician", org["a1"], full_name="王师傅")
+    AssignmentRule.objects.create(name="徐汇维修", request_type="repair", within_unit=org["a"], target_unit=org["a1"])
+    create(world)  # warm the per-process calendar cache
+    with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
+        request = create(world, auto_assign=True)
+    sql = [q["sql"] for q in queries]
+    begin = next(i for i, q in enumerate(sql) if q.startswith(("BEGIN", "SAVEPOINT")))
+    in_transaction = [q for q in sql[begin + 1 :] if not q.startswith(("COMMIT", "RELEASE"))]
+    assert all(q.startswith(("INSERT", "UPDATE")) for q in in_transaction), in_transaction  # no reads under the lock
+    assert len(in_transaction) <= 8, in_transaction
+    assert len(sql) <= 22, sql
+    request.refresh_from_db()
+    assert (request.status, request.assignee, request.org_unit) == ("dispatched", tech, org["a1"])
+    steps = list(request.timeline.order_by("id").values_list("kind", "data__action"))
+    assert steps == [("system", None), ("status", "register"), ("status", "dispatch"), ("assignment", None)]
+    audits = AuditEntry.objects.filter(target_type="service.servicerequest", object_id=str(request.pk))
+    assert sorted(audits.values_list("action", flat=True)) == ["create", "transition", "transition", "update"]
+    assert set(OutboxMessage.objects.filter(related_id=str(request.pk)).values_list("event", flat=True)) == {
+        "request.received",
+        "request.dispatched",
+    }
+    timers = {t.metric: t for t in request.timers.all()}
+    assert timers["first_response"].met_at is not None and timers["resolution"].met_at is None
+    assert request.sla_due_at == min(t.due_at for t in timers.values() if t.met_at is None)
+    assert request.search_document.body.startswith(request.number.lower())
+
+
+def test_a_consultation_solved_on_the_spot_is_resolved_in_time(world, org, make_user):
+    from aftersales.sla.services import sla_presets_load
+
+    sla_presets_load(actor=make_user("admin", org["hq"]))
+    request = create(world, type="consultation", unit_id=None, resolve_now=True, resolution="已解答")
+    request.refresh_from_db()
+    assert request.status == "resolved" and request.resolved_in_time is True and request.sla_due_at is None
+    steps = list(request.timeline.order_by("id").values_list("data__action", flat=True))
+    assert steps == [None, "register", "resolve"]
+    assert all(t.met_at is not None for t in request.timers.all())
+
+
 def test_round_robin(world, org, make_user):
     techs = [make_user("technician", org["a1"]) for _ in range(2)]
     AssignmentRule.objects.create(name="轮派", within_unit=org["a"], target_unit=org["a1"], strategy="round_robin")
@@ -355,10 +404,11 @@ def test_events_put_chinese_messages_in_the_outbox_once(world, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         transition(world, request, "resolve", resolution="已更换滤芯")
     assert OutboxMessage.objects.filter(event="request.resolve").count() == 2
-    # publishing the same event again adds nothing (dedupe keys)
-    from aftersales.service.notifications import on_received
+    # reacting to the same event again adds nothing (dedupe keys)
+    from aftersales.service.notifications import on_resolved
 
-    on_received(request_id=request.pk)
+    on_resolved(request_id=request.pk)
+    assert OutboxMessage.objects.filter(event="request.resolve").count() == 2
     assert OutboxMessage.objects.filter(event="request.received").count() == 2
 
 
