@@ -3,6 +3,9 @@
 #   scripts/pg.sh start DIR   create a cluster in DIR/data, start it on a free loopback port, create the
 #                             database "aftersales"; the port is printed as the last line of stdout
 #   scripts/pg.sh stop DIR    stop that server (fast shutdown); removing DIR is up to the caller
+# A DIR that already holds a cluster is started again as it is (the benchmarks keep their data).
+# PG_DURABLE=1 keeps fsync and synchronous_commit on (benchmarks measure durable commits) and gives the
+# server memory for a million-row data set; otherwise the tests' fast, non-durable settings apply.
 # PostgreSQL refuses to run as root, so as root everything runs as the "postgres" OS user.
 set -euo pipefail
 
@@ -37,14 +40,24 @@ case "$action" in
         exit 1
       fi
     fi
-    as_pg "$PG_BIN/initdb" -D "$dir/data" -E UTF8 --locale=C.UTF-8 -A trust -U postgres >"$dir/initdb.log" 2>&1 \
-      || { cat "$dir/initdb.log" >&2; exit 1; }
+    existing=0
+    if [ -f "$dir/data/PG_VERSION" ]; then
+      existing=1
+    else
+      as_pg "$PG_BIN/initdb" -D "$dir/data" -E UTF8 --locale=C.UTF-8 -A trust -U postgres >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; exit 1; }
+    fi
+    if [ "${PG_DURABLE:-0}" = 1 ]; then
+      settings="-c shared_buffers=2GB -c work_mem=32MB -c maintenance_work_mem=512MB -c effective_cache_size=12GB -c max_wal_size=4GB -c random_page_cost=1.1"
+    else
+      settings="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    fi
     # Another process may grab the port between choosing and binding it: retry a few times.
     started=0
     for _ in 1 2 3 4 5; do
       port="$(free_port)"
       if as_pg "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 \
-        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $settings" \
         start >/dev/null; then
         started=1
         break
@@ -55,7 +68,9 @@ case "$action" in
       cat "$dir/log" >&2 || true
       exit 1
     fi
-    as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres aftersales
+    if [ "$existing" = 0 ]; then
+      as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres aftersales
+    fi
     echo "$port"
     ;;
   stop)
