@@ -286,7 +286,8 @@ def customer_units(request: HttpRequest, customer_id: int) -> HttpResponse:
     if not request.user.has_perm("catalog.view_soldunit"):
         return render(request, "catalog/_customer_units.html", {"customer": customer, "rows": None})
     qs = selectors.unit_list(actor=request.user, customer_id=customer.pk)
-    units = list(qs[:CUSTOMER_PANEL_UNITS])
+    # "contracts" (sales) extend warranties: fetched for the whole panel at once, not per unit.
+    units = list(qs.prefetch_related("contracts")[:CUSTOMER_PANEL_UNITS])
     today = timezone.localdate()
     rows = []
     for u in units:

@@ -303,6 +303,13 @@ def contract_transition(
     return contract
 
 
+def _active_extending_contracts(unit: SoldUnit) -> list[ServiceContract]:
+    # A list of units (e.g. a customer's panel) prefetches `contracts` once instead of a query per unit.
+    if "contracts" in getattr(unit, "_prefetched_objects_cache", {}):
+        return [c for c in unit.contracts.all() if c.status == ContractStatus.ACTIVE and c.extended_warranty_months > 0]
+    return list(unit.contracts.filter(status=ContractStatus.ACTIVE, extended_warranty_months__gt=0))
+
+
 def contract_extension_for_unit(unit: SoldUnit, standard_end: dt.date | None) -> dt.date | None:
     """Extension provider (catalog.hooks): the furthest extended warranty of the unit's active contracts."""
     reaches = [
@@ -313,6 +320,6 @@ def contract_extension_for_unit(unit: SoldUnit, standard_end: dt.date | None) ->
             extended_months=c.extended_warranty_months,
             standard_end=standard_end,
         )
-        for c in unit.contracts.filter(status=ContractStatus.ACTIVE, extended_warranty_months__gt=0)
+        for c in _active_extending_contracts(unit)
     ]
     return max((r for r in reaches if r is not None), default=None)

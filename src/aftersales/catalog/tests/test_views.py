@@ -214,6 +214,21 @@ def test_unit_list_query_count_does_not_grow(org, base):
     assert count() == few
 
 
+def test_the_customers_units_panel_query_count_does_not_grow(org, base):
+    client = client_for(base["agent"])
+    url = f"/catalog/customers/{base['owner'].pk}/units/"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    few = count()
+    for i in range(9):
+        factories.sold_unit(base["agent"], base["model"], base["owner"], org["a"], serial=f"SN-PANEL-{i}")
+    assert count() == few
+
+
 # --- product models and warranty policies -------------------------------------------------------
 
 
