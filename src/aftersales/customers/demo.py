@@ -223,38 +223,41 @@ def _load_bulk(
         names.append(name)
         phones.append(numbers)
         units.append(unit)
-    with ctx.timed(f"{count} customers"):
-        writer.insert(
-            Customer,
-            [
-                "id",
-                "created_at",
-                "updated_at",
-                "code",
-                "kind",
-                "name",
-                "gender",
-                "org_unit_id",
-                "owner_id",
-                "tier",
-                "birthday",
-                "birthday_is_lunar",
-                "hobbies",
-                "marketing_consent",
-                "source_channel",
-            ],
-            customers,
-        )
-    del customers
-    with ctx.timed(f"{len(phone_rows)} phones, {len(address_rows)} addresses, {len(contact_rows)} contacts, tags"):
-        writer.insert(CustomerPhone, ["customer_id", "number", "reversed_number", "is_primary", "label"], phone_rows)
-        writer.insert(CustomerAddress, ["customer_id", "region_id", "detail", "is_default"], address_rows)
-        writer.insert(
-            CustomerContact,
-            ["customer_id", "created_at", "updated_at", "name", "title", "phone", "is_primary"],
-            contact_rows,
-        )
-        writer.insert(Customer.tags.through, ["customer_id", "customertag_id"], tag_rows)
+    with writer.indexes_deferred(Customer, CustomerPhone, CustomerAddress, CustomerContact, Customer.tags.through):
+        with ctx.timed(f"{count} customers"):
+            writer.insert(
+                Customer,
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "code",
+                    "kind",
+                    "name",
+                    "gender",
+                    "org_unit_id",
+                    "owner_id",
+                    "tier",
+                    "birthday",
+                    "birthday_is_lunar",
+                    "hobbies",
+                    "marketing_consent",
+                    "source_channel",
+                ],
+                customers,
+            )
+        del customers
+        with ctx.timed(f"{len(phone_rows)} phones, {len(address_rows)} addresses, {len(contact_rows)} contacts, tags"):
+            writer.insert(
+                CustomerPhone, ["customer_id", "number", "reversed_number", "is_primary", "label"], phone_rows
+            )
+            writer.insert(CustomerAddress, ["customer_id", "region_id", "detail", "is_default"], address_rows)
+            writer.insert(
+                CustomerContact,
+                ["customer_id", "created_at", "updated_at", "name", "title", "phone", "is_primary"],
+                contact_rows,
+            )
+            writer.insert(Customer.tags.through, ["customer_id", "customertag_id"], tag_rows)
     writer.finish()
     shared: dict[str, Any] = {"first_id": first_id, "names": names, "phones": phones, "units": units}
     ctx.shared["customer_rows"] = shared

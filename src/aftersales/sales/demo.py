@@ -259,98 +259,102 @@ def _load_bulk(ctx: DemoContext) -> None:
             )
         )
         order_id += 1
-    with ctx.timed(f"{len(orders)} orders, {len(lines)} order lines"):
-        writer.insert(
-            SalesOrder,
-            [
-                "id",
-                "created_at",
-                "updated_at",
-                "number",
-                "customer_id",
-                "org_unit_id",
-                "sales_staff_id",
-                "order_date",
-                "payment_status",
-                "delivery_status",
-                "total",
-            ],
-            orders,
-        )
-        writer.insert(SalesOrderLine, ["id", "quantity", "unit_price", "amount", "order_id", "product_model_id"], lines)
-    del orders, lines
-    with ctx.timed(f"{len(units)} sold units, deliveries, ownerships"):
-        writer.insert(
-            SoldUnit,
-            [
-                "id",
-                "created_at",
-                "updated_at",
-                "serial",
-                "product_model_id",
-                "customer_id",
-                "org_unit_id",
-                "sale_date",
-                "installation_date",
-                "invoice_no",
-                "voucher_no",
-            ],
-            units,
-        )
-        writer.insert(DeliveredUnit, ["line_id", "unit_id"], delivered)
-        writer.insert(UnitOwnership, ["unit_id", "customer_id", "from_date", "reason"], owners)
-    unit_count = len(units)
-    del units, delivered, owners
-
-    contract_id = writer.next_id(ServiceContract)
-    contracts: list[tuple[Any, ...]] = []
-    covered: list[tuple[int, int]] = []
-    for position, (starts, ids, store) in owned.items():
-        if rng.random() > 0.12:
-            continue
-        ends = add_months(starts, 12 * rng.choice([1, 2, 3])) - dt.timedelta(days=1)
-        contracts.append(
-            (
-                contract_id,
-                stamp,
-                stamp,
-                f"SC{starts:%Y}-D{contract_id:07d}",
-                first_customer + position,
-                store,
-                str(starts),
-                str(ends),
-                rng.choice(ServiceLevel.values),
-                rng.choice([2, 4, 12]),
-                rng.random() < 0.3,
-                rng.choice([0, 12, 24]),
-                str(rng.choice([199, 399, 699, 1299])),
-                ContractStatus.ACTIVE if ends >= today else ContractStatus.EXPIRED,
+    tables = [SalesOrder, SalesOrderLine, SoldUnit, DeliveredUnit, UnitOwnership, ServiceContract]
+    with writer.indexes_deferred(*tables, ServiceContract.units.through):
+        with ctx.timed(f"{len(orders)} orders, {len(lines)} order lines"):
+            writer.insert(
+                SalesOrder,
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "number",
+                    "customer_id",
+                    "org_unit_id",
+                    "sales_staff_id",
+                    "order_date",
+                    "payment_status",
+                    "delivery_status",
+                    "total",
+                ],
+                orders,
             )
-        )
-        covered.extend((contract_id, pk) for pk in ids)
-        contract_id += 1
-    with ctx.timed(f"{len(contracts)} service contracts"):
-        writer.insert(
-            ServiceContract,
-            [
-                "id",
-                "created_at",
-                "updated_at",
-                "number",
-                "customer_id",
-                "org_unit_id",
-                "starts_on",
-                "ends_on",
-                "service_level",
-                "included_visits",
-                "includes_parts",
-                "extended_warranty_months",
-                "price",
-                "status",
-            ],
-            contracts,
-        )
-        writer.insert(ServiceContract.units.through, ["servicecontract_id", "soldunit_id"], covered)
+            writer.insert(
+                SalesOrderLine, ["id", "quantity", "unit_price", "amount", "order_id", "product_model_id"], lines
+            )
+        del orders, lines
+        with ctx.timed(f"{len(units)} sold units, deliveries, ownerships"):
+            writer.insert(
+                SoldUnit,
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "serial",
+                    "product_model_id",
+                    "customer_id",
+                    "org_unit_id",
+                    "sale_date",
+                    "installation_date",
+                    "invoice_no",
+                    "voucher_no",
+                ],
+                units,
+            )
+            writer.insert(DeliveredUnit, ["line_id", "unit_id"], delivered)
+            writer.insert(UnitOwnership, ["unit_id", "customer_id", "from_date", "reason"], owners)
+        unit_count = len(units)
+        del units, delivered, owners
+
+        contract_id = writer.next_id(ServiceContract)
+        contracts: list[tuple[Any, ...]] = []
+        covered: list[tuple[int, int]] = []
+        for position, (starts, ids, store) in owned.items():
+            if rng.random() > 0.12:
+                continue
+            ends = add_months(starts, 12 * rng.choice([1, 2, 3])) - dt.timedelta(days=1)
+            contracts.append(
+                (
+                    contract_id,
+                    stamp,
+                    stamp,
+                    f"SC{starts:%Y}-D{contract_id:07d}",
+                    first_customer + position,
+                    store,
+                    str(starts),
+                    str(ends),
+                    rng.choice(ServiceLevel.values),
+                    rng.choice([2, 4, 12]),
+                    rng.random() < 0.3,
+                    rng.choice([0, 12, 24]),
+                    str(rng.choice([199, 399, 699, 1299])),
+                    ContractStatus.ACTIVE if ends >= today else ContractStatus.EXPIRED,
+                )
+            )
+            covered.extend((contract_id, pk) for pk in ids)
+            contract_id += 1
+        with ctx.timed(f"{len(contracts)} service contracts"):
+            writer.insert(
+                ServiceContract,
+                [
+                    "id",
+                    "created_at",
+                    "updated_at",
+                    "number",
+                    "customer_id",
+                    "org_unit_id",
+                    "starts_on",
+                    "ends_on",
+                    "service_level",
+                    "included_visits",
+                    "includes_parts",
+                    "extended_warranty_months",
+                    "price",
+                    "status",
+                ],
+                contracts,
+            )
+            writer.insert(ServiceContract.units.through, ["servicecontract_id", "soldunit_id"], covered)
     writer.finish()
     shared: dict[str, Any] = {
         "first_id": first_unit_id,

@@ -142,6 +142,26 @@ def test_id_sequences_continue_after_the_bulk_rows(bench):
     assert customer.pk == last + 1
 
 
+def _schema() -> list[tuple[str, ...]]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "UNION ALL SELECT event_object_table, trigger_name, action_statement FROM information_schema.triggers"
+            )
+        else:
+            cursor.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+        return sorted(cursor.fetchall())
+
+
+def test_the_schema_ends_as_the_migrations_made_it(db):
+    """Indexes and the full-text trigger are dropped during the load and made again from their own text."""
+    roles_sync()
+    before = _schema()
+    _load()
+    assert _schema() == before
+
+
 def _digest() -> str:
     """What the rows say, without the ids (PostgreSQL's id sequences do not roll back)."""
     h = hashlib.sha256()
