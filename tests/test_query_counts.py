@@ -483,7 +483,7 @@ def view_paginates(view: Callable[..., Any], seen: set[Any] | None = None) -> bo
     seen.add(func)
     for name in _global_names(func.__code__):
         target = func.__globals__.get(name)
-        if target is Paginator:
+        if isinstance(target, type) and issubclass(target, Paginator):
             return True
         if (
             isinstance(target, types.FunctionType)

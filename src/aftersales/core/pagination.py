@@ -7,10 +7,38 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import cached_property
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
+
+COUNT_CAP = 10_000
+
+
+def capped_count(qs: Any, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows, counted up to `cap` ("10,000+" beyond): an exact total of a very large set (a
+    common search word, a head office's closed requests) scans every row — 0.3-0.5 s on PostgreSQL at
+    1M rows (shared/research/cjk_search.md) — while a capped one stops early. (total, was capped)."""
+    cap = COUNT_CAP if cap is None else cap
+    if isinstance(qs, Shaped):
+        qs = qs.qs
+    if not isinstance(qs, QuerySet):
+        return len(qs), False
+    n = qs.order_by()[: cap + 1].count()
+    return min(n, cap), n > cap
+
+
+class CappedPaginator(Paginator):
+    """Django's paginator with the total counted up to the cap; `capped` says the list is longer."""
+
+    capped = False
+
+    @cached_property
+    def count(self) -> int:
+        total, self.capped = capped_count(self.object_list)
+        return total
 
 
 class PagePagination(PaginationBase):
@@ -21,6 +49,7 @@ class PagePagination(PaginationBase):
     class Output(Schema):
         items: list[Any]
         count: int
+        count_capped: bool = Field(False, description="true: there are more than `count` (10,000) rows")
         page: int
         page_size: int
         pages: int
@@ -32,10 +61,11 @@ class PagePagination(PaginationBase):
     ) -> dict[str, Any]:
         size = min(pagination.page_size, settings.API_PAGE_SIZE_MAX)
         offset = (pagination.page - 1) * size
-        count = queryset.count() if isinstance(queryset, QuerySet | Shaped) else len(queryset)
+        count, capped = capped_count(queryset)
         return {
             "items": list(queryset[offset : offset + size]),
             "count": count,
+            "count_capped": capped,
             "page": pagination.page,
             "page_size": size,
             "pages": max(1, math.ceil(count / size)) if count else 0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -83,6 +84,15 @@ def missing_fields(*, type: str, status: str, values: Mapping[str, object]) -> l
         elif values.get(name) in (None, ""):
             missing.append(name)
     return missing
+
+
+_NUMBER = re.compile(r"^SR\d{8}-\d{4,}$")
+
+
+def number_in_query(query: str) -> str:
+    """The request number a search box holds (SR20261202-000123, any case), else ""."""
+    candidate = query.strip().upper()
+    return candidate if _NUMBER.match(candidate) else ""
 
 
 def request_number(received_on: dt.date, sequence: int) -> str:

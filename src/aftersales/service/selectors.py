@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User, UserKind
 from aftersales.core.errors import NotFound
+from aftersales.core.pagination import capped_count
 from aftersales.core.scoping import scope_by_unit, visible_unit_ids
-from aftersales.service import rules
+from aftersales.service import rules, search
 from aftersales.service.models import (
     Attachment,
     FaultCategory,
@@ -22,7 +24,6 @@ from aftersales.service.models import (
     TimelineEntry,
 )
 from aftersales.service.policies import contact_sees_all, customer_id_of, is_customer_actor
-from aftersales.service.search import matching
 from aftersales.sla.rules import SHANGHAI
 
 QUEUES = ("all", "mine", "team", "unassigned", "waiting", "open", "escalated", "done")
@@ -62,6 +63,7 @@ def request_list(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     q: str = "",
+    sort: str = "newest",
 ) -> QuerySet[ServiceRequest]:
     """One query for the page (newest first, index-friendly) plus one count; filters combine."""
     qs = scoped(actor)
@@ -95,18 +97,31 @@ def request_list(
         qs = qs.filter(received_at__gte=since)
     if until:
         qs = qs.filter(received_at__lt=until)
-    if q.strip():
-        text = q.strip()
-        qs = qs.filter(matching(text) | Q(number=text.upper()))
-    return qs.select_related("customer", "assignee", "org_unit", "unit", "product_model").order_by("-id")
+    text = q.strip()
+    searched = False
+    if text:
+        number = rules.number_in_query(text)
+        if number:
+            qs = qs.filter(number=number)
+        elif connection.vendor == "sqlite" and not capped_count(qs, cap=search.FILTER_FIRST_MAX)[1]:
+            # SQLite's planner does not weigh the full-text index against the other indexes: when the
+            # filters leave few rows, check those rows' text instead of walking every match.
+            qs = search.restrict_filter_first(qs, text)
+        else:
+            qs, searched = search.restrict(qs, text)
+    qs = qs.select_related("customer", "assignee", "org_unit", "unit", "product_model")
+    return request_sorted(qs, sort, searched=searched)
 
 
 SORTS = ("received", "newest", "urgency", "promised", "due")
 
 
-def request_sorted(qs: QuerySet[ServiceRequest], sort: str) -> QuerySet[ServiceRequest]:
-    """The orders of the queues: newest first (by id: ids follow the time received, index-only), most
-    urgent first, promised time or time limit soonest first (no limit last)."""
+def request_sorted(qs: QuerySet[ServiceRequest], sort: str, *, searched: bool = False) -> QuerySet[ServiceRequest]:
+    """The orders of the queues: newest first (by id: ids follow the time received, index-only; a
+    search by the full-text index's key), most urgent first, promised time or time limit soonest first
+    (no limit last)."""
+    if searched and sort in ("newest", ""):
+        return qs.order_by().extra(order_by=[search.newest_first()])  # noqa: S610 (a fixed column name)
     if sort == "urgency":
         rank = Case(
             When(urgency="critical", then=0), When(urgency="urgent", then=1), default=2, output_field=IntegerField()
@@ -194,25 +209,38 @@ def at_risk_q(now: dt.datetime) -> Q:
     return Q(status__in=rules.OPEN) & Q(sla_warn_at__lte=now) & ~overdue_q(now)
 
 
+CAPPED_QUEUES = frozenset({"all", "done"})  # their counts stop at COUNT_CAP
+
+
 def queue_counts(*, actor: Any, now: dt.datetime | None = None) -> dict[str, int]:
-    """How many requests each queue of the workbench holds (with "overdue"): one query, one filtered
-    count per queue."""
-    conditions = {
-        "all": Q(),
-        "mine": Q(assignee_id=actor.pk, status__in=rules.OPEN),
-        "team": Q(org_unit_id=getattr(actor, "org_unit_id", None), status__in=rules.OPEN),
-        "unassigned": Q(assignee__isnull=True, status__in=rules.OPEN),
+    """How many requests each queue of the workbench holds (with "overdue" and "at risk"): the open
+    ones in one query of filtered counts over the backlog; "all" and "done", which grow for years,
+    counted up to COUNT_CAP (shown as 10,000+). Two or three queries at any size."""
+    now = now or timezone.now()
+    on_backlog = {
+        "mine": Q(assignee_id=actor.pk),
+        "team": Q(org_unit_id=getattr(actor, "org_unit_id", None)),
+        "unassigned": Q(assignee__isnull=True),
         "waiting": Q(status__in=rules.WAITING),
-        "open": Q(status__in=rules.OPEN),
-        "escalated": Q(is_escalated=True, status__in=rules.OPEN),
-        "done": Q(status__in=rules.DONE),
-        "overdue": overdue_q(now or timezone.now()),
-        "at_risk": at_risk_q(now or timezone.now()),
+        "escalated": Q(is_escalated=True),
+        "overdue": Q(promised_at__lt=now) | Q(sla_due_at__lt=now),
+        "at_risk": Q(sla_warn_at__lte=now) & ~(Q(promised_at__lt=now) | Q(sla_due_at__lt=now)),
     }
-    counts = scoped(actor).aggregate(
-        **{name: Count("id", filter=cond) if cond else Count("id") for name, cond in conditions.items()}
+    scoped_qs = scoped(actor)
+    counts = scoped_qs.filter(status__in=rules.OPEN).aggregate(
+        open=Count("id"), **{name: Count("id", filter=cond) for name, cond in on_backlog.items()}
     )
-    return {name: counts.get(name) or 0 for name in conditions}
+    result = {name: counts.get(name) or 0 for name in ["open", *on_backlog]}
+    result["all"], many = capped_count(scoped_qs)
+    # Every state is open or done: below the cap, done is the rest. (Beyond it, "not open" keeps the
+    # planner on the scope's indexes; "status IN done" sent it through most of the table.)
+    result["done"] = (
+        capped_count(scoped_qs.exclude(status__in=rules.OPEN))[0] if many else result["all"] - result["open"]
+    )
+    return {
+        name: result[name]
+        for name in ("all", "mine", "team", "unassigned", "waiting", "open", "escalated", "done", "overdue", "at_risk")
+    }
 
 
 def assignable_staff(*, actor: Any) -> QuerySet[User]:

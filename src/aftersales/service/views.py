@@ -30,7 +30,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from aftersales.accounts.policies import require_perm
 from aftersales.catalog import selectors as catalog_selectors
 from aftersales.catalog.models import SoldUnit
+from aftersales.core import pagination
 from aftersales.core.errors import Conflict, DomainError, NotFound, PermissionDenied, StaleVersion
+from aftersales.core.pagination import CappedPaginator
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import selectors as customer_selectors
 from aftersales.customers import services as customer_services
@@ -221,14 +223,18 @@ def workbench(request: HttpRequest) -> HttpResponse:
     teams = list(selectors.request_teams(actor=user))
     staff = list(selectors.assignable_staff(actor=user))
     form = QueueFilterForm(request.GET or None, teams=teams, staff=staff)
+    sort = form.sort_key
     if queue == "overdue":
-        rows_qs = selectors.request_list(actor=user, queue="open", **form.filters()).filter(selectors.overdue_q(now))
+        qs = selectors.request_list(actor=user, queue="open", sort=sort, **form.filters()).filter(
+            selectors.overdue_q(now)
+        )
     elif queue == "at_risk":
-        rows_qs = selectors.request_list(actor=user, queue="open", **form.filters()).filter(selectors.at_risk_q(now))
+        qs = selectors.request_list(actor=user, queue="open", sort=sort, **form.filters()).filter(
+            selectors.at_risk_q(now)
+        )
     else:
-        rows_qs = selectors.request_list(actor=user, queue=queue, **form.filters())
-    qs = selectors.request_sorted(rows_qs, form.sort_key)
-    page = Paginator(qs, _page_size(request)).get_page(request.GET.get("page"))
+        qs = selectors.request_list(actor=user, queue=queue, sort=sort, **form.filters())
+    page = CappedPaginator(qs, _page_size(request)).get_page(request.GET.get("page"))
     rows = [
         {
             "r": r,
@@ -242,7 +248,16 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "service/workbench.html",
         {
             "queue": queue,
-            "tabs": [{"code": c, "label": label, "icon": icon, "count": counts[c]} for c, label, icon in QUEUE_TABS],
+            "tabs": [
+                {
+                    "code": c,
+                    "label": label,
+                    "icon": icon,
+                    "count": counts[c],
+                    "capped": c in selectors.CAPPED_QUEUES and counts[c] >= pagination.COUNT_CAP,
+                }
+                for c, label, icon in QUEUE_TABS
+            ],
             "form": form,
             "page": page,
             "rows": rows,

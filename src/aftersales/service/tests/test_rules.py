@@ -134,3 +134,19 @@ def test_limit_state(status, due, warn, expected):
 )
 def test_duration_parts(delta, parts):
     assert rules.duration_parts(delta) == parts
+
+
+@pytest.mark.parametrize(
+    ("query", "number"),
+    [
+        ("SR20261202-000123", "SR20261202-000123"),
+        (" sr20261202-000123 ", "SR20261202-000123"),
+        ("SR20261202-1234567", "SR20261202-1234567"),
+        ("SR2026-000123", ""),
+        ("漏水 SR20261202-000123", ""),
+        ("20261202", ""),
+        ("", ""),
+    ],
+)
+def test_a_request_number_in_the_search_box(query, number):
+    assert rules.number_in_query(query) == number

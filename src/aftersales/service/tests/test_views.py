@@ -221,7 +221,7 @@ def test_rows_show_the_soonest_time_limit_coloured_by_state_and_sort_by_it(world
     assert "剩余2天1小时" in html and 'data-testid="limit-paused"' in html
 
 
-def test_the_queue_is_one_query_for_the_rows_plus_one_count(world, ui_client_for):
+def test_the_queue_is_one_query_for_the_rows_plus_a_few_counts(world, ui_client_for):
     client = ui_client_for(world["agent"])
     for i in range(3):
         create(world, title=f"故障{i}")
@@ -242,10 +242,12 @@ def test_the_queue_is_one_query_for_the_rows_plus_one_count(world, ui_client_for
     ServiceRequest.objects.update(promised_at=past)
     after = [queries(url) for url in urls]
     for (few, total_few), (many, total_many) in zip(before, after, strict=True):
-        # The page's rows, its count, and the tab counts (one grouped query) — whatever the number of rows.
-        assert len(few) == len(many) == 3
+        # The page's rows, its count, and the tab counts (the backlog's in one grouped query, "all"
+        # capped; "done" is the rest below the cap), and for a search whether the filters leave few
+        # rows — whatever the number of rows.
+        assert len(few) == len(many) <= 5
         assert total_few == total_many
-        assert sum("COUNT(" in q.upper() for q in many) == 2  # the page count and the tab counts
+        assert sum("COUNT(" in q.upper() for q in many) <= 4
     assert client.get("/service/?queue=overdue").context["page"].paginator.count == 15
 
 
@@ -550,3 +552,17 @@ def test_incomplete_records_list_the_missing_fields(world, ui_client_for):
         expected = [str(ServiceRequest._meta.get_field("fault_category").verbose_name), zh("Unit or product model")]
     for label in expected:
         assert label in html
+
+
+def test_tab_counts_and_totals_stop_at_the_cap(world, ui_client_for, monkeypatch):
+    from aftersales.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    for i in range(5):
+        create(world, title=f"故障{i}")
+    response = ui_client_for(world["agent"]).get("/service/?queue=all&size=25")
+    tabs = {t["code"]: (t["count"], t["capped"]) for t in response.context["tabs"]}
+    assert tabs["all"] == (3, True) and tabs["open"] == (5, False)
+    html = response.content.decode()
+    assert 'data-testid="count-all">3+<' in html
+    assert response.context["page"].paginator.capped and len(response.context["rows"]) == 3
