@@ -7,7 +7,8 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,45 @@ BAND_LABELS = {
 }
 
 
+def range_counts(template: QuerySet[Any], combos: list[dict[str, Any]]) -> list[int]:
+    """How many rows `template.filter(**combo)` has for each combo, in one statement: a
+    `SELECT i, COUNT(*) FROM (…)` per combo joined by UNION ALL. The template is compiled once and each
+    combo's values are bound in its place. (A GROUP BY over the same rows sorted them first — SQLite:
+    450 ms for half a million; range counts over an index holding every column read take ~30 ms.)"""
+    if not combos:
+        return []
+    names = list(combos[0])
+    sentinels = {name: f"\x00range-count-{name}\x00" for name in names}
+    sql, template_params = template.filter(**sentinels).order_by().query.sql_with_params()
+    slots = {name: [i for i, p in enumerate(template_params) if p == value] for name, value in sentinels.items()}
+    if any(len(found) != 1 for found in slots.values()):
+        raise ValueError("each combo field must appear once in the compiled query")
+    compiled = []
+    for combo in combos:
+        bound = list(template_params)
+        for name in names:
+            bound[slots[name][0]] = combo[name]
+        compiled.append((sql, bound))
+    return _count_all(compiled)
+
+
+def counts_of(querysets: list[QuerySet[Any]]) -> list[int]:
+    """How many rows each queryset has, in one UNION ALL statement (as range_counts, compiled each)."""
+    return _count_all([qs.order_by().query.sql_with_params() for qs in querysets])
+
+
+def _count_all(compiled: list[tuple[str, Any]]) -> list[int]:
+    sql_parts: list[str] = []
+    params: list[Any] = []
+    for i, (sql, bound) in enumerate(compiled):
+        sql_parts.append(f"SELECT {i}, COUNT(*) FROM ({sql}) AS part{i}")  # noqa: S608 (compiled by the ORM)
+        params.extend(bound)
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql_parts), params)
+        rows = dict(cursor.fetchall())
+    return [int(rows.get(i, 0)) for i in range(len(compiled))]
+
+
 def dashboard(*, actor: Any, months: int = 12, now: dt.datetime | None = None) -> dict[str, Any]:
     """The figures of the last `months` calendar months (this one included) that the actor may see."""
     now = now or timezone.now()
@@ -33,18 +73,25 @@ def dashboard(*, actor: Any, months: int = 12, now: dt.datetime | None = None) -
     since = dt.datetime.combine(start_day, dt.time(0), tzinfo=SHANGHAI)
     scoped = service_selectors.scoped(actor)
 
-    # 1. Received in the period, by type and state: one pass over the (received_at, type, status) index.
-    cells = list(scoped.filter(received_at__gte=since).values_list("type", "status").annotate(n=Count("*")).order_by())
+    # 1. Received in the period, by type and state; 2. resolved in it with a resolution limit, in time
+    #    or late — each a range count over an index that holds every column it reads
+    #    ((type, status, received_at, org_unit), (resolved_in_time, resolved_at, org_unit)).
+    combos = [{"type": kind, "status": status} for kind in RequestType.values for status in Status.values]
+    counts = range_counts(scoped.filter(received_at__gte=since).values("type"), combos)
+    cells = [(c["type"], c["status"], n) for c, n in zip(combos, counts, strict=True) if n]
+    # `__in`: Django writes `= True` as a bare column (`AND "resolved_in_time"`), which no index serves.
+    in_time, late = counts_of(
+        [
+            scoped.filter(resolved_in_time__in=[outcome], resolved_at__gte=since).values("resolved_in_time")
+            for outcome in (True, False)
+        ]
+    )
     by_type: Counter[str] = Counter()
     by_status: Counter[str] = Counter()
     for kind, status, n in cells:
         by_type[kind] += n
         by_status[status] += n
-
-    # 2. Resolved in the period with a resolution limit: how many in time (the (resolved_at, resolved_in_time) index).
-    timely = scoped.filter(resolved_at__gte=since, resolved_in_time__isnull=False).aggregate(
-        resolved=Count("*"), timely=Count("resolved_in_time", filter=Q(resolved_in_time=True))
-    )
+    timely = {"timely": in_time, "resolved": in_time + late}
 
     # 3. The backlog now (whatever its age), by age band, and how much of it is overdue: one query.
     bands = rules.band_edges(now)
