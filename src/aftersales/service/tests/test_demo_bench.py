@@ -147,7 +147,8 @@ def _schema() -> list[tuple[str, ...]]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                "UNION ALL SELECT event_object_table, trigger_name, action_statement FROM information_schema.triggers"
+                "UNION ALL SELECT event_object_table, trigger_name, action_statement FROM information_schema.triggers "
+                "UNION ALL SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
             )
         else:
             cursor.execute("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE sql IS NOT NULL")
@@ -155,7 +156,8 @@ def _schema() -> list[tuple[str, ...]]:
 
 
 def test_the_schema_ends_as_the_migrations_made_it(db):
-    """Indexes and the full-text trigger are dropped during the load and made again from their own text."""
+    """Indexes, foreign keys (PostgreSQL) and the full-text trigger (SQLite) are dropped during the load
+    and made again from their own stored definitions."""
     roles_sync()
     before = _schema()
     _load()
