@@ -12,6 +12,9 @@ from typing import Any, cast
 
 from django import forms
 from django.forms.formsets import BaseFormSet
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OrgUnit, User
@@ -28,6 +31,22 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs={"data-date": "1", "autocomplete": "off", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python rather than through a template each: a list of a
+    thousand staff or teams renders in about a millisecond instead of tens (flat choices only)."""
+
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, mark_safe(" selected") if str(v) in chosen else "", label) for v, label in self.choices),  # noqa: S308
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 class TablerMixin:

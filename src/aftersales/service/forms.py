@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from aftersales.customers.forms import DateInput, StyledForm
+from aftersales.customers.forms import DateInput, QuickSelect, StyledForm
 from aftersales.service.models import Channel, FaultCategory, RequestType, Status, Urgency
 
 SORTS = [
@@ -88,8 +88,12 @@ class QueueFilterForm(StyledForm):
     status = forms.ChoiceField(label=_("Status"), required=False)
     type = forms.ChoiceField(label=_("Type"), required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), required=False)
-    team = forms.TypedChoiceField(label=_("Owner team"), required=False, coerce=int, empty_value=None)
-    assignee = forms.TypedChoiceField(label=_("Assignee"), required=False, coerce=int, empty_value=None)
+    team = forms.TypedChoiceField(
+        label=_("Owner team"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
+    assignee = forms.TypedChoiceField(
+        label=_("Assignee"), required=False, coerce=int, empty_value=None, widget=QuickSelect
+    )
     since = forms.DateField(label=_("Received from"), required=False, widget=DateInput)
     until = forms.DateField(label=_("Received to"), required=False, widget=DateInput)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
