@@ -103,7 +103,11 @@ def request_list(
         number = rules.number_in_query(text)
         if number:
             qs = qs.filter(number=number)
-        elif connection.vendor == "sqlite" and not capped_count(qs, cap=search.FILTER_FIRST_MAX)[1]:
+        elif (
+            connection.vendor == "sqlite"
+            and (qs.query.where or visible_unit_ids(actor) is not None)
+            and not capped_count(qs, cap=search.FILTER_FIRST_MAX)[1]
+        ):
             # SQLite's planner does not weigh the full-text index against the other indexes: when the
             # filters leave few rows, check those rows' text instead of walking every match.
             qs = search.restrict_filter_first(qs, text)
