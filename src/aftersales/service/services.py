@@ -573,11 +573,19 @@ def _rule_choice(
         .select_related("target_unit")
         .order_by("priority", "id")
     )
-    for rule in applying:
-        staff = list(
-            User.objects.filter(org_unit=rule.target_unit, kind="staff", is_active=True).select_related("availability")
-        )
-        counts = _open_counts([u.pk for u in staff])
+    rules_in_order = list(applying)
+    if not rules_in_order:
+        return None
+    # Everyone the rules could pick, and how many open requests each holds: two queries in all, however
+    # many rules apply and however many of them find nobody free.
+    staff_by_unit: dict[int, list[User]] = {}
+    for user in User.objects.filter(
+        org_unit_id__in={r.target_unit_id for r in rules_in_order}, kind="staff", is_active=True
+    ).select_related("availability"):
+        staff_by_unit.setdefault(user.org_unit_id, []).append(user)  # type: ignore[arg-type]
+    counts = _open_counts([u.pk for people in staff_by_unit.values() for u in people])
+    for rule in rules_in_order:
+        staff = staff_by_unit.get(rule.target_unit_id, [])
         candidates = []
         for user in staff:
             availability = getattr(user, "availability", None) or StaffAvailability(user=user)
