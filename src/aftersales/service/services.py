@@ -579,9 +579,11 @@ def _rule_choice(
     # Everyone the rules could pick, and how many open requests each holds: two queries in all, however
     # many rules apply and however many of them find nobody free.
     staff_by_unit: dict[int, list[User]] = {}
-    for user in User.objects.filter(
-        org_unit_id__in={r.target_unit_id for r in rules_in_order}, kind="staff", is_active=True
-    ).select_related("availability"):
+    for user in (
+        User.objects.filter(org_unit_id__in={r.target_unit_id for r in rules_in_order}, kind="staff", is_active=True)
+        .select_related("availability")
+        .only("pk", "username", "full_name", "org_unit_id", "kind", "is_active", "availability")
+    ):
         staff_by_unit.setdefault(user.org_unit_id, []).append(user)  # type: ignore[arg-type]
     counts = _open_counts([u.pk for people in staff_by_unit.values() for u in people])
     for rule in rules_in_order:
