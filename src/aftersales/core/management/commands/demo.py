@@ -1,4 +1,6 @@
-"""`manage.py demo [--seed N] [--scale small|medium|large]`: load deterministic demo data."""
+"""`manage.py demo [--seed N] [--scale small|medium|large|bench]`: load deterministic demo data.
+
+`bench` is the benchmarks' million-request data set (a few minutes; see core.demo)."""
 
 from __future__ import annotations
 
