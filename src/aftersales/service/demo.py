@@ -509,7 +509,7 @@ class _Tokens:
 
 
 def _text_options(
-    models: list[Any], categories: dict[str, list[FaultCategory]], rng: Any
+    models: list[Any], categories: dict[str, list[FaultCategory]]
 ) -> list[dict[str, tuple[list[tuple[int | None, list[str], list[str]]], list[float]]]]:
     """Per product model and request type: the (fault category, titles, details) to draw from, with
     cumulative weights; titles name the product where they do not already."""
@@ -571,7 +571,7 @@ def _load_bulk(ctx: DemoContext, categories: dict[str, list[FaultCategory]]) -> 
     # Some outlets miss their time limits more often than others (what the dashboards compare).
     late_share = {o.pk: min(0.3, max(0.03, rng.gauss(0.12, 0.05))) for o in org_units["outlets"]}
 
-    texts = _text_options(models, categories, rng)
+    texts = _text_options(models, categories)
     line_of_model = [m.product_line.code for m in models]
     code_of_model = [m.code for m in models]
     code_tokens = [m.code.lower() for m in models]
