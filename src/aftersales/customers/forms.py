@@ -14,7 +14,7 @@ from django import forms
 from django.forms.formsets import BaseFormSet
 from django.forms.utils import flatatt
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.accounts.models import OrgUnit, User
@@ -37,7 +37,7 @@ class QuickSelect(forms.Select):
     """A select whose options are written in Python rather than through a template each: a list of a
     thousand staff or teams renders in about a millisecond instead of tens (flat choices only)."""
 
-    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> str:
+    def render(self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         chosen = {str(v) for v in (value if isinstance(value, list | tuple) else [value]) if v not in (None, "")}

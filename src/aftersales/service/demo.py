@@ -32,6 +32,7 @@ from aftersales.service.models import (
     ServiceRequest,
     TimelineEntry,
 )
+from aftersales.sla.services import sla_presets_load
 
 FAULTS = {
     "WATER": [
@@ -94,12 +95,14 @@ def load(ctx: DemoContext) -> None:
                     )
                 )
     outlets = ctx.shared["org_units"]["outlets"]
+    # Each outlet's requests go to its own technicians (the least loaded on duty, below their cap).
     AssignmentRule.objects.bulk_create(
-        [
-            AssignmentRule(name=f"{o.name}维修派工", priority=100, within_unit_id=o.parent_id, target_unit=o)
-            for o in outlets[: min(len(outlets), 40)]
-        ]
+        [AssignmentRule(name=f"{o.name}维修派工", priority=100, within_unit=o, target_unit=o) for o in outlets]
     )
+    # The time limits the documents name, so that new requests get their due times.
+    managers = [user for user, role in ctx.shared["staff"] if role == "manager"]
+    if managers:
+        sla_presets_load(actor=managers[0])
     if ctx.scale.bulk:
         _load_bulk(ctx, categories)
         return
