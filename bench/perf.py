@@ -325,7 +325,8 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
 
     team = setup["team"]["id"]
     agent, head, manager = (setup["tokens"][k] for k in ("team_agent", "head_agent", "manager"))
-    customers, ids = setup["customers_of_team"], setup["team_request_ids"]
+    intake = setup["tokens"]["intake_agent"]
+    customers, ids = setup["customers_for_intake"], setup["team_request_ids"]
     scale = 0.25 if quick else 1.0
 
     def n(count: int) -> int:
@@ -338,11 +339,11 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
             "customer_id": rng.choice(customers),
             "title": title,
             "description": rng.choice(DESCRIPTIONS).format(t=title),
-            "channel": "phone",
+            "channel": "api",
             "urgency": rng.choice(["normal"] * 8 + ["urgent", "critical"]),
         }
         headers = {
-            **api(agent),
+            **api(intake),
             "Content-Type": "application/json",
             "Idempotency-Key": str(uuid.UUID(int=rng.getrandbits(128))),
         }
@@ -362,17 +363,6 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
             requests=n(3000),
             warmup=300,
             target="the ceiling",
-        ),
-        Scenario(
-            "create",
-            "create a request (API)",
-            create,
-            expect=201,
-            concurrency=8,
-            requests=n(2000),
-            warmup=200,
-            target=f"≥ {ratio_target:.0%} of floor, p99 ≤ 30 ms, 0 errors",
-            check=lambda r, floor: r["errors"] == 0 and r["p99_ms"] <= 30 and r["rps"] >= ratio_target * floor["rps"],
         ),
         Scenario(
             "queue_api",
@@ -451,6 +441,20 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
             check=p95(30),
         ),
     ]
+    # Creates last: they add about 2,000 requests to the queue team's backlog.
+    result.append(
+        Scenario(
+            "create",
+            "create a request (API)",
+            create,
+            expect=201,
+            concurrency=8,
+            requests=n(2000),
+            warmup=200,
+            target=f"≥ {ratio_target:.0%} of floor, p99 ≤ 30 ms, 0 errors",
+            check=lambda r, floor: r["errors"] == 0 and r["p99_ms"] <= 30 and r["rps"] >= ratio_target * floor["rps"],
+        )
+    )
     return result
 
 

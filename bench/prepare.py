@@ -52,8 +52,11 @@ def _first(role: str, **unit: object) -> User:
 
 def main() -> None:
     rng = random.Random(20261201)  # noqa: S311 (benchmark sampling, not secrets)
+    # The queue's team: the outlet with the most open requests of the generated data (the benchmark's
+    # own creates come in by the API channel, for another outlet, so a rerun measures the same queue).
     busiest = (
         ServiceRequest.objects.filter(status__in=rules.OPEN, org_unit__kind=OrgUnitKind.OUTLET)
+        .exclude(channel="api")
         .values("org_unit_id")
         .annotate(n=Count("id"))
         .order_by("-n")
@@ -66,13 +69,20 @@ def main() -> None:
     team_agent = team_agent or _first("supervisor", org_unit=team)
     head_agent = _first("agent", org_unit__kind=OrgUnitKind.DEPARTMENT)
     manager = _first("manager")
+    # Creates: an agent of another outlet files for that outlet's customers.
+    intake_agent = (
+        User.objects.filter(groups__name="agent", is_active=True, org_unit__kind=OrgUnitKind.OUTLET)
+        .exclude(org_unit=team)
+        .order_by("pk")
+        .first()
+    ) or team_agent
     customers = list(
-        Customer.objects.filter(org_unit__path__startswith=team.path, merged_into__isnull=True)
+        Customer.objects.filter(org_unit__path__startswith=intake_agent.org_unit.path, merged_into__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:5000]
     )
     if not customers:
-        customers = list(Customer.objects.filter(org_unit=team.parent).values_list("pk", flat=True)[:5000])
+        raise SystemExit(f"no customers for the intake agent {intake_agent.username}")
     team_requests = list(
         ServiceRequest.objects.filter(org_unit=team).order_by("-id").values_list("pk", flat=True)[:20000]
     )
@@ -80,7 +90,12 @@ def main() -> None:
     newest = all_ids.first() or 0
     tokens = {
         name: api_token_create(actor=user, name="benchmark")[1]
-        for name, user in (("team_agent", team_agent), ("head_agent", head_agent), ("manager", manager))
+        for name, user in (
+            ("team_agent", team_agent),
+            ("intake_agent", intake_agent),
+            ("head_agent", head_agent),
+            ("manager", manager),
+        )
     }
     print(
         json.dumps(
@@ -96,7 +111,7 @@ def main() -> None:
                     "head_agent": head_agent.username,
                     "manager": manager.username,
                 },
-                "customers_of_team": customers,
+                "customers_for_intake": customers,
                 "team_request_ids": rng.sample(team_requests, min(2000, len(team_requests))),
                 "newest_id": newest,
             },

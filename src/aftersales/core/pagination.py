@@ -30,8 +30,23 @@ def capped_count(qs: Any, cap: int | None = None) -> tuple[int, bool]:
     return min(n, cap), n > cap
 
 
+def page_rows(qs: Any, start: int, stop: int) -> list[Any]:
+    """The rows of one page: their ids first (sorted and limited on the bare table), then the rows
+    with their related records by id. Joining first let PostgreSQL, misjudging a team's backlog (3
+    rows estimated, 2,450 there), join every candidate to customer, unit and model before sorting:
+    110 ms instead of 2 for the 20 rows shown."""
+    if not isinstance(qs, QuerySet) or not qs.query.select_related:
+        return list(qs[start:stop])
+    ids = list(qs.values_list("pk", flat=True)[start:stop])
+    if not ids:
+        return []
+    found = {row.pk: row for row in qs.order_by().filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 class CappedPaginator(Paginator):
-    """Django's paginator with the total counted up to the cap; `capped` says the list is longer."""
+    """Django's paginator with the total counted up to the cap (`capped` says the list is longer) and
+    each page read by `page_rows`."""
 
     capped = False
 
@@ -39,6 +54,14 @@ class CappedPaginator(Paginator):
     def count(self) -> int:
         total, self.capped = capped_count(self.object_list)
         return total
+
+    def page(self, number: Any) -> Any:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
 
 
 class PagePagination(PaginationBase):
@@ -88,4 +111,4 @@ class Shaped:
         return self.count()
 
     def __getitem__(self, item: slice) -> list[Any]:
-        return [self.shape(row) for row in self.qs[item]]
+        return [self.shape(row) for row in page_rows(self.qs, item.start or 0, item.stop or 0)]
