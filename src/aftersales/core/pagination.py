@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
@@ -55,13 +55,13 @@ class CappedPaginator(Paginator):
         total, self.capped = capped_count(self.object_list)
         return total
 
-    def page(self, number: Any) -> Any:
+    def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(page_rows(self.object_list, bottom, top), number, self)
+        return Page(page_rows(self.object_list, bottom, top), number, self)
 
 
 class PagePagination(PaginationBase):
