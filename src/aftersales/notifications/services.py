@@ -30,24 +30,15 @@ def message_enqueue(
     related_id: str | int = "",
 ) -> OutboxMessage | None:
     """Store a message for delivery; the same dedupe key twice stores it once. Returns None if empty."""
-    if not recipient or not body.strip():
+    message = _unsaved(channel, recipient, subject, body, event, dedupe_key, related_type, str(related_id))
+    if message is None:
         return None
-    existing = OutboxMessage.objects.filter(dedupe_key=dedupe_key).first()
+    existing = OutboxMessage.objects.filter(dedupe_key=message.dedupe_key).first()
     if existing is not None:
         return existing
     try:
         with transaction.atomic():
-            message = OutboxMessage.objects.create(
-                channel=channel,
-                recipient=recipient,
-                subject=subject[:200],
-                body=body,
-                event=event,
-                dedupe_key=dedupe_key[:200],
-                related_type=related_type,
-                related_id=str(related_id),
-                next_attempt_at=timezone.now(),
-            )
+            message.save(force_insert=True)
     except IntegrityError:
         return OutboxMessage.objects.get(dedupe_key=dedupe_key[:200])
     transaction.on_commit(lambda: _schedule(message.pk))
@@ -83,6 +74,19 @@ def message_build(
     related: Any,
 ) -> OutboxMessage | None:
     """An unsaved message for `messages_store` (None when there is nothing to send)."""
+    return _unsaved(channel, recipient, subject, body, event, dedupe_key, related._meta.label_lower, str(related.pk))
+
+
+def _unsaved(
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    event: str,
+    dedupe_key: str,
+    related_type: str,
+    related_id: str,
+) -> OutboxMessage | None:
     if not recipient or not body.strip():
         return None
     return OutboxMessage(
@@ -92,8 +96,8 @@ def message_build(
         body=body,
         event=event,
         dedupe_key=dedupe_key[:200],
-        related_type=related._meta.label_lower,
-        related_id=str(related.pk),
+        related_type=related_type,
+        related_id=related_id,
         next_attempt_at=timezone.now(),
     )
 
