@@ -40,7 +40,13 @@ def page_rows(qs: Any, start: int, stop: int) -> list[Any]:
     ids = list(qs.values_list("pk", flat=True)[start:stop])
     if not ids:
         return []
-    found = {row.pk: row for row in qs.order_by().filter(pk__in=ids)}
+    # A fresh query by primary key (not the list's own: its filters — a full-text MATCH — would be
+    # evaluated again), with the list's related records.
+    rows = qs.model._default_manager.filter(pk__in=ids).prefetch_related(
+        *getattr(qs, "_prefetch_related_lookups", ())
+    )
+    rows.query.select_related = qs.query.select_related
+    found = {row.pk: row for row in rows}
     return [found[pk] for pk in ids if pk in found]
 
 
@@ -101,8 +107,9 @@ class Shaped:
     Lets an endpoint build its output dicts (masking, computed fields) without touching other pages.
     """
 
-    def __init__(self, qs: QuerySet[Any], shape: Callable[[Any], Any]) -> None:
-        self.qs, self.shape = qs, shape
+    def __init__(self, qs: QuerySet[Any], shape: Callable[[Any], Any], *, by_id: bool = False) -> None:
+        # by_id: read the page with `page_rows` (lists whose rows join several tables at scale).
+        self.qs, self.shape, self.by_id = qs, shape, by_id
 
     def count(self) -> int:
         return int(self.qs.count())
@@ -111,4 +118,5 @@ class Shaped:
         return self.count()
 
     def __getitem__(self, item: slice) -> list[Any]:
-        return [self.shape(row) for row in page_rows(self.qs, item.start or 0, item.stop or 0)]
+        rows = page_rows(self.qs, item.start or 0, item.stop or 0) if self.by_id else self.qs[item]
+        return [self.shape(row) for row in rows]

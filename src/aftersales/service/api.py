@@ -131,7 +131,7 @@ def request_list(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
         raise field_error("queue", "queue: " + ", ".join(selectors.QUEUES))
     if filters.sort not in selectors.SORTS:
         raise field_error("sort", "sort: " + ", ".join(selectors.SORTS))
-    return Shaped(selectors.request_list(actor=request.user, **filters.dict()), request_out)
+    return Shaped(selectors.request_list(actor=request.user, **filters.dict()), request_out, by_id=True)
 
 
 @router.get("/service-requests/incomplete", response=list[IncompleteOut], summary="Records missing required fields")
