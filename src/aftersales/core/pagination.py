@@ -15,15 +15,19 @@ from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 
 COUNT_CAP = 10_000
+# Search results are counted to a lower cap: each match counted is a full-text check (PostgreSQL reads
+# the stored tsvector of every one), and nobody pages through more than a thousand hits.
+SEARCH_COUNT_CAP = 1_000
 
 
 def capped_count(qs: Any, cap: int | None = None) -> tuple[int, bool]:
     """How many rows, counted up to `cap` ("10,000+" beyond): an exact total of a very large set (a
     common search word, a head office's closed requests) scans every row — 0.3-0.5 s on PostgreSQL at
     1M rows (shared/research/cjk_search.md) — while a capped one stops early. (total, was capped)."""
-    cap = COUNT_CAP if cap is None else cap
     if isinstance(qs, Shaped):
+        cap = qs.cap if cap is None else cap
         qs = qs.qs
+    cap = COUNT_CAP if cap is None else cap
     if not isinstance(qs, QuerySet):
         return len(qs), False
     n = qs.order_by()[: cap + 1].count()
@@ -42,9 +46,7 @@ def page_rows(qs: Any, start: int, stop: int) -> list[Any]:
         return []
     # A fresh query by primary key (not the list's own: its filters — a full-text MATCH — would be
     # evaluated again), with the list's related records.
-    rows = qs.model._default_manager.filter(pk__in=ids).prefetch_related(
-        *getattr(qs, "_prefetch_related_lookups", ())
-    )
+    rows = qs.model._default_manager.filter(pk__in=ids).prefetch_related(*getattr(qs, "_prefetch_related_lookups", ()))
     rows.query.select_related = qs.query.select_related
     found = {row.pk: row for row in rows}
     return [found[pk] for pk in ids if pk in found]
@@ -56,9 +58,13 @@ class CappedPaginator(Paginator):
 
     capped = False
 
+    def __init__(self, *args: Any, cap: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+
     @cached_property
     def count(self) -> int:
-        total, self.capped = capped_count(self.object_list)
+        total, self.capped = capped_count(self.object_list, self.cap)
         return total
 
     def page(self, number: Any) -> Page[Any]:
@@ -107,12 +113,15 @@ class Shaped:
     Lets an endpoint build its output dicts (masking, computed fields) without touching other pages.
     """
 
-    def __init__(self, qs: QuerySet[Any], shape: Callable[[Any], Any], *, by_id: bool = False) -> None:
-        # by_id: read the page with `page_rows` (lists whose rows join several tables at scale).
-        self.qs, self.shape, self.by_id = qs, shape, by_id
+    def __init__(
+        self, qs: QuerySet[Any], shape: Callable[[Any], Any], *, by_id: bool = False, cap: int | None = None
+    ) -> None:
+        # by_id: read the page with `page_rows` (lists whose rows join several tables at scale);
+        # cap: count up to this many (default COUNT_CAP).
+        self.qs, self.shape, self.by_id, self.cap = qs, shape, by_id, cap
 
     def count(self) -> int:
-        return int(self.qs.count())
+        return capped_count(self)[0]
 
     def __len__(self) -> int:
         return self.count()

@@ -10,7 +10,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from aftersales.core.errors import field_error
-from aftersales.core.pagination import PagePagination, Shaped
+from aftersales.core.pagination import SEARCH_COUNT_CAP, PagePagination, Shaped
 from aftersales.service import rules, selectors, services
 from aftersales.service.models import ServiceRequest, TimelineEntry
 from aftersales.service.schemas import (
@@ -131,7 +131,8 @@ def request_list(request: HttpRequest, filters: Query[RequestFilter]) -> Any:
         raise field_error("queue", "queue: " + ", ".join(selectors.QUEUES))
     if filters.sort not in selectors.SORTS:
         raise field_error("sort", "sort: " + ", ".join(selectors.SORTS))
-    return Shaped(selectors.request_list(actor=request.user, **filters.dict()), request_out, by_id=True)
+    cap = SEARCH_COUNT_CAP if filters.q.strip() else None
+    return Shaped(selectors.request_list(actor=request.user, **filters.dict()), request_out, by_id=True, cap=cap)
 
 
 @router.get("/service-requests/incomplete", response=list[IncompleteOut], summary="Records missing required fields")

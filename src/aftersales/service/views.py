@@ -234,7 +234,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         )
     else:
         qs = selectors.request_list(actor=user, queue=queue, sort=sort, **form.filters())
-    page = CappedPaginator(qs, _page_size(request)).get_page(request.GET.get("page"))
+    cap = pagination.SEARCH_COUNT_CAP if form.filters().get("q") else None
+    page = CappedPaginator(qs, _page_size(request), cap=cap).get_page(request.GET.get("page"))
     rows = [
         {
             "r": r,
