@@ -127,6 +127,11 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
+    elif env_bool("AFTERSALES_PG_SERVER_SIDE_BINDING", default=True):
+        # Server-side parameters let psycopg prepare a statement it has run five times on a connection,
+        # so PostgreSQL plans the request lists' seven-table joins once, not on every request (planning
+        # took 4.5 ms of a 0.4 ms query at 1M requests). AFTERSALES_PG_SERVER_SIDE_BINDING=0 turns it off.
+        DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 else:
     DATABASES = {
         "default": {
