@@ -53,9 +53,9 @@ def document_refresh(request: ServiceRequest) -> None:
         SearchDocument.objects.create(request=request, body=body)
 
 
-# Up to this many rows left by the other filters (a team's requests, one state), SQLite checks the
-# text of each (filter first: 0.2-1 ms for the page, ~20 ms for the count of 6k rows at 1M); beyond it,
-# it reads the full-text index first (research/cjk_search.md, "What makes … fast or slow").
+# Up to this many rows left by the other filters (a team's requests, one state), the text of each is
+# checked (filter first: on SQLite 0.2-1 ms for the page, ~20 ms for the count of 6k rows at 1M);
+# beyond it, the full-text index is read first (research/cjk_search.md, "What makes … fast or slow").
 FILTER_FIRST_MAX = 20_000
 
 

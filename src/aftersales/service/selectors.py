@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -103,13 +102,12 @@ def request_list(
         number = rules.number_in_query(text)
         if number:
             qs = qs.filter(number=number)
-        elif (
-            connection.vendor == "sqlite"
-            and (qs.query.where or visible_unit_ids(actor) is not None)
-            and not capped_count(qs, cap=search.FILTER_FIRST_MAX)[1]
-        ):
-            # SQLite's planner does not weigh the full-text index against the other indexes: when the
-            # filters leave few rows, check those rows' text instead of walking every match.
+        elif (qs.query.where or visible_unit_ids(actor) is not None) and not capped_count(
+            qs, cap=search.FILTER_FIRST_MAX
+        )[1]:
+            # When the filters leave few rows, check those rows' text instead of walking every match:
+            # SQLite's planner does not weigh the full-text index against the others, and PostgreSQL's
+            # phrase check reads each row's stored tsvector (1.3 s for a team's 6,000 closed requests).
             qs = search.restrict_filter_first(qs, text)
         else:
             qs, searched = search.restrict(qs, text)
