@@ -183,6 +183,16 @@ def duration_label(delta: dt.timedelta) -> str:
     return gettext("%(minutes)sm") % {"minutes": minutes}
 
 
+def _with_time_left(timers: list[Any], now: dt.datetime) -> list[Any]:
+    """The request page's timers, each running one with what is left (or how late) as `time_left`."""
+    for t in timers:
+        t.time_left = ""
+        if t.met_at is None and t.paused_at is None:
+            key = "%(time)s late" if t.due_at < now else "%(time)s left"
+            t.time_left = gettext(key) % {"time": duration_label(t.due_at - now)}
+    return timers
+
+
 def limit_cell(r: ServiceRequest, now: dt.datetime) -> dict[str, Any]:
     """The queue's time-limit cell: state (for the colour), due time and what is left (or how late)."""
     state = rules.limit_state(status=r.status, due_at=r.sla_due_at, warn_at=r.sla_warn_at, now=now)
@@ -473,7 +483,7 @@ def _detail(request: HttpRequest, sr: ServiceRequest, *, status: int = 200, **ov
             product_line_id=_product_line_of(sr),
         ),
         "composer": CommentForm(),
-        "timers": selectors.request_timers(request=sr),
+        "timers": _with_time_left(selectors.request_timers(request=sr), timezone.now()),
         "now": timezone.now(),
         "stale": False,
         "error": "",

@@ -173,6 +173,7 @@ def test_the_request_page_shows_its_time_limits(world, django_capture_on_commit_
     client.force_login(world["agent"])
     html = client.get(f"/service/{request.pk}/").content.decode()
     assert 'data-testid="timers-card"' in html and "上门到场" in html and "已超时" in html
+    assert 'data-testid="time-left-on_site"' in html and "超时" in html  # how late, in days and hours
 
 
 def test_overdue_and_at_risk_queues_follow_the_timers(world, django_capture_on_commit_callbacks):
