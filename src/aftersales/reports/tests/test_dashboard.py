@@ -111,3 +111,11 @@ def test_technicians_see_their_outlet_and_customers_are_refused(world, ui_client
     assert ui_client_for(tech).get("/reports/").status_code == 200
     customer_user = make_user("customer", None, kind="customer")
     assert ui_client_for(customer_user).get("/reports/").status_code in (403, 302)
+
+
+def test_large_counts_are_grouped_by_thousands_in_chinese():
+    from django.contrib.humanize.templatetags.humanize import intcomma
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert intcomma(591477) == "591,477"
