@@ -225,8 +225,8 @@ def queue_counts(*, actor: Any, now: dt.datetime | None = None) -> dict[str, int
         "unassigned": Q(assignee__isnull=True),
         "waiting": Q(status__in=rules.WAITING),
         "escalated": Q(is_escalated=True),
-        "overdue": Q(promised_at__lt=now) | Q(sla_due_at__lt=now),
-        "at_risk": Q(sla_warn_at__lte=now) & ~(Q(promised_at__lt=now) | Q(sla_due_at__lt=now)),
+        "overdue": overdue_q(now),
+        "at_risk": at_risk_q(now),
     }
     scoped_qs = scoped(actor)
     counts = scoped_qs.filter(status__in=rules.OPEN).aggregate(
