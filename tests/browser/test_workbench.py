@@ -44,7 +44,9 @@ def world(org: dict[str, Any], make_user: Any) -> dict[str, Any]:
 @pytest.mark.browser
 def test_phone_intake_by_an_agent(page: Page, world: dict[str, Any]) -> None:
     sign_in(page, world["agent"].username)
-    page.click("[data-testid=nav] a[href='/service/new/']")
+    # Wait for the load event: htmx binds its triggers then, and typing before that would go unheard.
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=nav] a[href='/service/new/']")
     expect(page).to_have_url(re.compile(r"/service/new/$"))
 
     # The caller gives the last four digits of their phone.
@@ -123,7 +125,9 @@ def test_queue_filtering(page: Page, world: dict[str, Any]) -> None:
     newer = _request(world, "接头漏水", "urgent")
 
     sign_in(page, agent.username)
-    page.click("[data-testid=nav] a[href='/service/']")
+    # Wait for the load event: htmx binds its triggers then, and typing before that would go unheard.
+    with page.expect_navigation(wait_until="load"):
+        page.click("[data-testid=nav] a[href='/service/']")
     expect(page.locator("[data-testid=count-unassigned]")).to_have_text("4")
 
     page.click("[data-testid=queue-unassigned]")
