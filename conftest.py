@@ -16,12 +16,19 @@ from hypothesis import settings as hypothesis_settings
 from aftersales.accounts import rules
 from aftersales.accounts.models import OrgUnit, OrgUnitKind, User, UserKind
 from aftersales.accounts.services import api_token_create, roles_sync
+from aftersales.core import config_cache
 
 PASSWORD = "Correct-Horse-42"
 
 # Property tests judge correctness, not speed: no per-example deadline on a shared 2-core machine.
 hypothesis_settings.register_profile("aftersales", deadline=None)
 hypothesis_settings.load_profile("aftersales")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_config_cache() -> None:
+    """Each test starts with an empty per-process configuration cache (core.config_cache)."""
+    config_cache.clear()
 
 
 def make_unit(name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:

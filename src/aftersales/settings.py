@@ -122,10 +122,13 @@ SQLITE_OPTIONS = {
     "timeout": 30,
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
 }
+# Django's backend plus a writer queue (a lock file that write transactions take in turn; see its module).
+SQLITE_ENGINE = "aftersales.core.sqlite_backend"
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["ENGINE"] = SQLITE_ENGINE
         DATABASES["default"]["OPTIONS"] = dict(SQLITE_OPTIONS)
     elif env_bool("AFTERSALES_PG_SERVER_SIDE_BINDING", default=True):
         # Server-side parameters let psycopg prepare a statement it has run five times on a connection,
@@ -135,7 +138,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": SQLITE_ENGINE,
             "NAME": str(DATA_DIR / "aftersales.sqlite3"),
             "OPTIONS": dict(SQLITE_OPTIONS),
             "CONN_MAX_AGE": 600,

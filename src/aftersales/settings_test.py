@@ -12,5 +12,5 @@ from aftersales.settings import *  # noqa: E402,F403
 
 # A file (in WAL mode, like production) rather than shared-cache memory: concurrent tests then wait for
 # locks with the busy timeout, as real workers do, instead of failing with "table is locked".
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"] == SQLITE_ENGINE:  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["AFTERSALES_DATA_DIR"], "test.sqlite3")}  # noqa: F405

@@ -21,10 +21,22 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisation")
 
     def ready(self) -> None:
+        from django.contrib.auth.models import Group
+
+        from aftersales.accounts.models import OrgUnit, User
         from aftersales.accounts.selectors import visible_unit_ids
+        from aftersales.core.config_cache import watch
         from aftersales.core.scoping import register_unit_provider
 
         register_unit_provider(visible_unit_ids)
+        # Permissions and scope are cached per process (core.config_cache): these changes renew them.
+        watch(OrgUnit)
+        watch(
+            User,
+            ignore_fields=("last_login", "password", "preferred_language"),
+            m2m=(User.groups.through, User.user_permissions.through, User.additional_units.through),
+        )
+        watch(Group, m2m=(Group.permissions.through,))
         # post_migrate is the one signal we use: groups need the permissions migrate creates.
         # Not filtered by sender: each app's permissions exist only after its own migrate.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts_roles_sync")

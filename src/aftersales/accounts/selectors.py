@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from aftersales.accounts.models import ApiToken, OrgUnit, User, UserKind
 from aftersales.accounts.services import org_unit_subtree_ids
+from aftersales.core import config_cache
 from aftersales.core.errors import NotFound
 from aftersales.core.scoping import scope_by_unit
 
@@ -22,15 +23,18 @@ def visible_unit_ids(actor: Any) -> frozenset[int] | None:
     cached = actor.__dict__.get("_visible_unit_ids", False)
     if cached is not False:
         return cached
-    result: frozenset[int] | None
-    if actor.kind == UserKind.CUSTOMER:
-        result = frozenset()
-    elif actor.is_superuser or actor.has_perm("accounts.view_all_units"):
-        result = None
-    else:
+
+    def load() -> frozenset[int] | None:
+        if actor.kind == UserKind.CUSTOMER:
+            return frozenset()
+        if actor.is_superuser or actor.has_perm("accounts.view_all_units"):
+            return None
         units = [u for u in [actor.org_unit] if u is not None] if actor.org_unit_id else []
         units += list(actor.additional_units.all())
-        result = org_unit_subtree_ids(units)
+        return org_unit_subtree_ids(units)
+
+    # Per person and process until the org tree, a role or the person changes (core.config_cache).
+    result = config_cache.cached(f"units:{actor.pk}", load) if actor.pk else load()
     actor.__dict__["_visible_unit_ids"] = result
     return result
 

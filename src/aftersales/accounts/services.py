@@ -22,6 +22,7 @@ from aftersales.accounts.models import ApiToken, LoginThrottle, OrgUnit, OrgUnit
 from aftersales.accounts.policies import can_grant, require_perm, require_unit
 from aftersales.accounts.roles import ROLES, ROLES_BY_CODE
 from aftersales.core.audit import audit_record, diff, snapshot
+from aftersales.core.config_cache import config_changed
 from aftersales.core.errors import FieldError, PermissionDenied, ValidationFailed, field_error
 from aftersales.core.models import AuditAction
 from aftersales.core.versioning import save_versioned
@@ -93,6 +94,7 @@ def org_unit_create(
         unit.path = rules.child_path(parent.path if parent else "", unit.pk)
         unit.depth = parent.depth + 1 if parent else 0
         OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path, depth=unit.depth)
+        config_changed()
         audit_record(
             actor=actor,
             action=AuditAction.CREATE,
@@ -452,6 +454,7 @@ def system_bootstrap(*, company_name: str, admin_username: str, admin_password: 
             root.save(force_insert=True)
             root.path = rules.child_path("", root.pk)
             OrgUnit.objects.filter(pk=root.pk).update(path=root.path)
+            config_changed()
             audit_record(
                 action=AuditAction.CREATE, target=root, org_unit_id=root.pk, changes={"name": [None, root.name]}
             )

@@ -11,6 +11,7 @@ from typing import Any
 from django.db import models
 
 from aftersales.core import context
+from aftersales.core.inserts import insert
 from aftersales.core.models import AuditAction, AuditEntry
 
 Changes = dict[str, list[Any]]
@@ -86,7 +87,7 @@ def audit_record(
 def audit_record_many(entries: list[AuditEntry]) -> None:
     """Insert several entries built by `audit_entry` in one statement (a create that is also judged,
     dispatched or resolved at once)."""
-    AuditEntry.objects.bulk_create(entries)
+    insert(entries)
 
 
 def audit_entry(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from aftersales.core import config_cache
 from aftersales.core.context import ActionContext, Channel, reset_context, set_context
 
 
@@ -36,9 +37,11 @@ class RequestContextMiddleware:
             request_id=request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex,
         )
         token = set_context(ctx)
+        generation = config_cache.request_started()
         try:
             response = self.get_response(request)
         finally:
+            config_cache.request_finished(generation)
             reset_context(token)
         response["X-Request-ID"] = ctx.request_id
         return response

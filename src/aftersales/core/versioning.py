@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db.models import F
 from django.utils import timezone
 
+from aftersales.core import config_cache
 from aftersales.core.errors import StaleVersion
 from aftersales.core.models import VersionedModel
 
@@ -24,5 +25,7 @@ def save_versioned(instance: VersionedModel, *, expected_version: int, fields: I
     )
     if updated != 1:
         raise StaleVersion()
+    if config_cache.is_watched(type(instance)):
+        config_cache.config_changed()  # .update() sends no signal
     instance.version = expected_version + 1
     instance.updated_at = values["updated_at"]

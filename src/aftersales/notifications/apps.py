@@ -8,3 +8,9 @@ class NotificationsConfig(AppConfig):
     name = "aftersales.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self) -> None:
+        from aftersales.core.config_cache import watch
+        from aftersales.notifications.models import NotificationTemplate
+
+        watch(NotificationTemplate)  # templates are cached per process (core.config_cache)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.utils import timezone
 
+from aftersales.core import config_cache
+from aftersales.core.inserts import insert
 from aftersales.notifications import rules
 from aftersales.notifications.channels import DeliveryError, send
 from aftersales.notifications.models import MessageStatus, NotificationTemplate, OutboxMessage
@@ -52,15 +55,25 @@ def _schedule(message_id: int) -> None:
 
 
 def templates_for(events: list[str]) -> dict[tuple[str, str], NotificationTemplate]:
-    """The active templates of these events by (event, channel), in one query."""
-    return {(t.event, t.channel): t for t in NotificationTemplate.objects.filter(event__in=events, is_active=True)}
+    """The active templates of these events by (event, channel), in one query (cached per process until
+    a template changes: core.config_cache; treat them as read-only)."""
+    return config_cache.cached(
+        "templates:" + ",".join(sorted(events)),
+        lambda: {
+            (t.event, t.channel): t for t in NotificationTemplate.objects.filter(event__in=events, is_active=True)
+        },
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(text: str) -> Template:
+    """A template text compiled once per process (compiling costs more than rendering)."""
+    return _ENGINE.from_string(text)
 
 
 def render_template(template: NotificationTemplate, context: dict[str, Any]) -> tuple[str, str]:
     ctx = Context(context)
-    return _ENGINE.from_string(template.subject).render(ctx).strip(), _ENGINE.from_string(template.body).render(
-        ctx
-    ).strip()
+    return _compiled(template.subject).render(ctx).strip(), _compiled(template.body).render(ctx).strip()
 
 
 def message_build(
@@ -107,8 +120,8 @@ def messages_store(messages: list[OutboxMessage]) -> None:
     transaction — in one statement, inside the caller's transaction; delivery starts after commit."""
     if not messages:
         return
-    created = OutboxMessage.objects.bulk_create(messages)
-    ids = [m.pk for m in created if m.pk is not None]
+    insert(messages, returning_pk=True)
+    ids = [m.pk for m in messages if m.pk is not None]
     transaction.on_commit(lambda: _schedule_many(ids))
 
 
@@ -123,10 +136,7 @@ def render(event: str, channel: str, context: dict[str, Any]) -> tuple[str, str]
     template = NotificationTemplate.objects.filter(event=event, channel=channel, is_active=True).first()
     if template is None:
         return None
-    ctx = Context(context)
-    return _ENGINE.from_string(template.subject).render(ctx).strip(), _ENGINE.from_string(template.body).render(
-        ctx
-    ).strip()
+    return render_template(template, context)
 
 
 def notify(

@@ -10,7 +10,13 @@ class ServiceConfig(AppConfig):
     verbose_name = _("Service requests")
 
     def ready(self) -> None:
+        from aftersales.core.config_cache import watch
         from aftersales.service import notifications, timers
+        from aftersales.service.models import AssignmentRule, StaffAvailability
 
         notifications.register()
         timers.register()
+        # Rules and who is on duty are cached per process (core.config_cache); where a round-robin rule
+        # left off is read live.
+        watch(AssignmentRule, ignore_fields=("last_assigned",))
+        watch(StaffAvailability)

@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from aftersales.core import search
+from aftersales.core.inserts import insert
 from aftersales.service.models import SearchDocument, ServiceRequest, TimelineEntry
 
 
@@ -43,7 +44,7 @@ def search_document_create(request: ServiceRequest, *, phones: list[str]) -> Non
         request.title,
         request.description,
     )
-    SearchDocument(request=request, body=body).save(force_insert=True)
+    insert([SearchDocument(request=request, body=body)])
 
 
 def document_refresh(request: ServiceRequest) -> None:

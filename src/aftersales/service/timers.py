@@ -15,7 +15,7 @@ from django.db.models import Min, Q, Subquery
 from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User
-from aftersales.core import events
+from aftersales.core import config_cache, events
 from aftersales.notifications.models import MessageChannel
 from aftersales.notifications.services import message_enqueue
 from aftersales.service.models import EntryKind, RequestTimer, ServiceRequest, TimelineEntry
@@ -53,8 +53,17 @@ def _facts(request: ServiceRequest) -> sla.RequestFacts:
     )
 
 
+def _active_policies() -> list[SlaPolicy]:
+    """The active policies with their calendars and targets (cached per process until one changes:
+    core.config_cache; read-only)."""
+    return config_cache.cached(
+        "sla-policies",
+        lambda: list(SlaPolicy.objects.filter(is_active=True).select_related("calendar").prefetch_related("targets")),
+    )
+
+
 def _policy_matching(facts: sla.RequestFacts) -> SlaPolicy | None:
-    policies = list(SlaPolicy.objects.filter(is_active=True).select_related("calendar").prefetch_related("targets"))
+    policies = _active_policies()
     criteria = [
         sla.PolicyCriteria(
             policy_id=p.pk,

@@ -1,25 +1,26 @@
-"""Building a `CalendarSpec` from the database (cached per process for a minute)."""
+"""Building a `CalendarSpec` from the database (cached per process until a calendar changes:
+core.config_cache)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 from django.db.models import Q
 
+from aftersales.core import config_cache
 from aftersales.core.errors import NotFound
 from aftersales.sla.models import BusinessCalendar, CalendarOverride, CoveredYear, DayKind, PublicDay, UnitCalendar
 from aftersales.sla.rules import CalendarSpec
 
-_CACHE: dict[str, tuple[float, CalendarSpec]] = {}
-_TTL = 60.0
-
 
 def calendar_spec(name: str = "", *, fresh: bool = False) -> CalendarSpec:
     """The named business calendar (or the default one) with the PRC schedule and overrides."""
-    cached = _CACHE.get(name)
-    if cached and not fresh and time.monotonic() - cached[0] < _TTL:
-        return cached[1]
+    if fresh:
+        return _calendar_spec_load(name)
+    return config_cache.cached(f"calendar:{name}", lambda: _calendar_spec_load(name))
+
+
+def _calendar_spec_load(name: str) -> CalendarSpec:
     calendar = (
         BusinessCalendar.objects.filter(name=name).first()
         if name
@@ -45,12 +46,7 @@ def calendar_spec(name: str = "", *, fresh: bool = False) -> CalendarSpec:
         extra_open=frozenset(d for d, working in overrides if working),
         covered_years=frozenset(CoveredYear.objects.values_list("year", flat=True)),
     )
-    _CACHE[name] = (time.monotonic(), spec)
     return spec
-
-
-def clear_cache() -> None:
-    _CACHE.clear()
 
 
 def calendar_gaps(*, today: dt.date) -> list[int]:
@@ -67,7 +63,9 @@ def unit_calendar_name(*, unit_path: str) -> str:
     ancestors = [int(p) for p in unit_path.strip("/").split("/") if p]
     if not ancestors:
         return ""
-    found = dict(UnitCalendar.objects.filter(org_unit_id__in=ancestors).values_list("org_unit_id", "calendar__name"))
+    found = config_cache.cached(
+        "unit-calendars", lambda: dict(UnitCalendar.objects.values_list("org_unit_id", "calendar__name"))
+    )
     for unit_id in reversed(ancestors):
         if unit_id in found:
             return found[unit_id]

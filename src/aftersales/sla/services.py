@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from aftersales.accounts.models import OrgUnit
 from aftersales.accounts.policies import require_perm, unit_visible
 from aftersales.core.audit import audit_record
+from aftersales.core.config_cache import config_changed
 from aftersales.core.errors import FieldError, ValidationFailed
 from aftersales.core.models import AuditAction
 from aftersales.sla.models import (
@@ -24,7 +25,6 @@ from aftersales.sla.models import (
     SlaTarget,
     UnitCalendar,
 )
-from aftersales.sla.selectors import clear_cache
 
 
 def package_years() -> range:
@@ -44,7 +44,8 @@ def public_days_load_package(*, apps: Any = None) -> int:
         year_model.objects.bulk_create(
             [year_model(year=y, source=DaySource.PACKAGE) for y in package_years()], ignore_conflicts=True
         )
-    clear_cache()
+        if apps is None:  # a migration runs before any process caches the calendar
+            config_changed()  # bulk_create sends no signals
     return len(rows)
 
 
@@ -82,7 +83,7 @@ def public_year_enter(
             changes={"holidays": [None, len(holidays)], "workdays": [None, len(workdays)]},
             note=note,
         )
-    clear_cache()
+        config_changed()  # bulk_create sends no signals
     return covered
 
 
@@ -158,6 +159,7 @@ def sla_presets_load(*, actor: Any) -> int:
                 continue
             created += 1
             SlaTarget.objects.bulk_create([SlaTarget(policy=policy, metric=m, amount=a, unit=u) for m, a, u in targets])
+            config_changed()  # bulk_create sends no signals
             audit_record(actor=actor, action=AuditAction.CREATE, target=policy, changes={"name": [None, name]})
     return created
 
@@ -190,5 +192,4 @@ def unit_calendar_set(*, actor: Any, org_unit_id: int, calendar_id: int | None) 
                 changes={"calendar": [before, calendar_id]},
                 note=_("working hours"),
             )
-    clear_cache()
     return result

@@ -1,0 +1,68 @@
+"""INSERT of new model instances with the statement text built once per shape.
+
+`Model.save(force_insert=True)` and `bulk_create` compile their INSERT anew on every call; on the create
+path of a service request (eight rows in six tables) that compiling cost more than the statements
+themselves. `insert()` keeps one statement text per (table, row count, RETURNING or not) and converts
+the values exactly as Django's insert compiler does — `pre_save` (so `auto_now`/`auto_now_add` are
+set) then `get_db_prep_save` (JSON, dates, booleans per database) — so the rows are the ones the ORM
+would write. It sends no signals: use it only for models nothing listens to (the core.config_cache
+models are refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+from aftersales.core import config_cache
+
+_statements: dict[tuple[str, int, bool], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _statement(model: type[Model], rows: int, returning: bool) -> tuple[str, list[Field[Any, Any]]]:
+    key = (model._meta.label, rows, returning)
+    found = _statements.get(key)
+    if found is not None:
+        return found
+    opts = model._meta
+    # As Model._do_insert: every local column but the auto-increment key (the database picks it).
+    fields: list[Field[Any, Any]] = [f for f in opts.local_concrete_fields if f is not opts.auto_field]
+    quote = connection.ops.quote_name
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    sql = (
+        f"INSERT INTO {quote(opts.db_table)} ({', '.join(quote(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([one] * rows)}"
+    )
+    if returning:
+        sql += f" RETURNING {quote(opts.pk.column)}"
+    _statements[key] = (sql, fields)
+    return sql, fields
+
+
+def insert(objs: Sequence[Model], *, returning_pk: bool = False) -> None:
+    """INSERT these new instances (all of one model) in one statement; with `returning_pk` their
+    primary keys are set from the database (SQLite ≥ 3.35 and PostgreSQL both return them)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    if model._meta.auto_field is None and returning_pk:
+        raise ValueError(f"{model._meta.label} has no auto-increment key to return")
+    if config_cache.is_watched(model):
+        raise ValueError(f"{model._meta.label} is cached configuration: save it through the ORM")
+    sql, fields = _statement(model, len(objs), returning_pk)
+    params: list[Any] = []
+    for obj in objs:
+        if type(obj) is not model:
+            raise TypeError("insert() takes instances of one model")
+        params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [row[0] for row in cursor.fetchall()] if returning_pk else []
+    for i, obj in enumerate(objs):
+        if returning_pk:
+            obj.pk = ids[i]
+        obj._state.adding = False
+        obj._state.db = connection.alias

@@ -1,0 +1,76 @@
+"""Django's SQLite backend with a process-wide writer queue.
+
+SQLite lets one writer in at a time; the others sleep-poll in its busy handler (1, 2, 5, 10 … ms), so
+under concurrent writes the database is often free while every waiter is still asleep: tail latency
+grows and throughput falls. Here each write transaction (Django starts them with `BEGIN IMMEDIATE`)
+first takes an exclusive `flock` on a lock file beside the database and lets it go at commit or
+rollback: writers from every worker process and thread queue in the kernel and the next one starts the
+moment the last one ends (shared/research/create_path.md: +28 % creates per second, p99 35 → 18 ms).
+Reads never take it, and single statements outside a transaction only meet SQLite's own lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._write_lock_fd: int | None = None
+        self._write_lock_held = False
+
+    def _write_lock_path(self) -> str | None:
+        name = str(self.settings_dict.get("NAME") or "")
+        if not name or self.is_in_memory_db() or name.startswith("file:"):
+            return None
+        return name + ".writelock"
+
+    def _write_lock_acquire(self) -> None:
+        if self._write_lock_held:
+            return
+        if self._write_lock_fd is None:
+            path = self._write_lock_path()
+            if path is None:
+                return
+            self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX)
+        self._write_lock_held = True
+
+    def _write_lock_release(self) -> None:
+        if self._write_lock_held and self._write_lock_fd is not None:
+            fcntl.flock(self._write_lock_fd, fcntl.LOCK_UN)
+        self._write_lock_held = False
+
+    def _start_transaction_under_autocommit(self) -> None:
+        self._write_lock_acquire()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._write_lock_release()
+            raise
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()
+        finally:
+            self._write_lock_release()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()
+        finally:
+            self._write_lock_release()
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            self._write_lock_release()
+            if self._write_lock_fd is not None:
+                os.close(self._write_lock_fd)
+                self._write_lock_fd = None
