@@ -16,8 +16,14 @@ from ninja.pagination import PaginationBase
 
 COUNT_CAP = 10_000
 # Search results are counted to a lower cap: each match counted is a full-text check (PostgreSQL reads
-# the stored tsvector of every one), and nobody pages through more than a thousand hits.
-SEARCH_COUNT_CAP = 1_000
+# the stored tsvector of every one), and ten pages of hits are more than anyone reads before refining
+# the words.
+SEARCH_COUNT_CAP = 200
+
+# A list may bring its own way of counting (a full-text search on PostgreSQL does, see
+# service.search): a function (queryset, cap) -> (total, was capped) set on its `query` under this name.
+# Django copies a Query's attributes when it clones one, so filters and orderings added later keep it.
+COUNTER_ATTRIBUTE = "capped_counter"
 
 
 def capped_count(qs: Any, cap: int | None = None) -> tuple[int, bool]:
@@ -30,6 +36,9 @@ def capped_count(qs: Any, cap: int | None = None) -> tuple[int, bool]:
     cap = COUNT_CAP if cap is None else cap
     if not isinstance(qs, QuerySet):
         return len(qs), False
+    counter = getattr(qs.query, COUNTER_ATTRIBUTE, None)
+    if counter is not None:
+        return counter(qs, cap)  # type: ignore[no-any-return]
     n = qs.order_by()[: cap + 1].count()
     return min(n, cap), n > cap
 
