@@ -1,0 +1,504 @@
+"""Capped counts of searches and the team shortcut of the request list (commit 009391c).
+
+- `capped_count` defers to a counter a queryset carries on its `query` (COUNTER_ATTRIBUTE), through clones;
+- `pg_capped_count`: PostgreSQL's two-step capped count (newest PG_COUNT_WINDOW documents first, then all),
+  exact below the cap, and leaving the session's planner settings as they were;
+- the API's `count` / `count_capped` of `?q=` on both databases;
+- `_scoped_to_team` never shows more than `scoped()` does; `queue=team` lists the agent's own unit;
+- `_narrowed`: a broad scope without filters skips the filter-first count, a filter brings it back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models.query import QuerySet
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tests import factories
+
+from aftersales.accounts.models import UserKind
+from aftersales.core import pagination
+from aftersales.core.pagination import COUNTER_ATTRIBUTE, Shaped, capped_count
+from aftersales.customers.models import Customer
+from aftersales.service import api, search, selectors, services
+from aftersales.service.models import ServiceRequest
+from aftersales.service.services import RequestData
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's full-text count (pg_capped_count)"
+)
+
+LIST = "/api/v1/service-requests"
+FILTER_FIRST_LIMIT = f"LIMIT {search.FILTER_FIRST_MAX + 1}"
+
+
+@pytest.fixture
+def world(org, make_user):
+    agent = make_user("agent", org["a"])
+    colleague = make_user("agent", org["a"])
+    agent_b = make_user("agent", org["b"])
+    manager = make_user("manager", org["hq"])
+    customer_a = factories.customer(agent, org["a"], name="陈先生", phone="13812345678")
+    customer_b = factories.customer(agent_b, org["b"], name="李女士", phone="13700000000", addresses=())
+    return {
+        "org": org,
+        "agent": agent,
+        "colleague": colleague,
+        "agent_b": agent_b,
+        "manager": manager,
+        "customer_a": customer_a,
+        "customer_b": customer_b,
+    }
+
+
+def create(actor: Any, customer: Customer, title: str = "净水器漏水", **kw: Any) -> ServiceRequest:
+    data = RequestData(type="repair", customer_id=customer.pk, title=title, channel="phone", auto_assign=False, **kw)
+    request, _created = services.request_create(actor=actor, data=data)
+    return request
+
+
+def leaks(world: dict[str, Any], n: int, **kw: Any) -> list[ServiceRequest]:
+    return [create(world["agent"], world["customer_a"], "净水器漏水", **kw) for _ in range(n)]
+
+
+def colds(world: dict[str, Any], n: int, **kw: Any) -> list[ServiceRequest]:
+    return [create(world["agent"], world["customer_a"], "空调不制冷", **kw) for _ in range(n)]
+
+
+def ids(qs: Any) -> set[int]:
+    return set(qs.values_list("pk", flat=True))
+
+
+def api_ids(client: Client, query: str) -> set[int]:
+    response = client.get(f"{LIST}?page_size=100&{query}")
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["items"]}
+
+
+def show(setting: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SHOW {setting}")
+        return cursor.fetchone()[0]
+
+
+# --- capped_count and its counter hook -------------------------------------------------------------------
+
+
+def test_capped_count_without_a_counter_counts_to_the_cap(world):
+    leaks(world, 3)
+    qs = ServiceRequest.objects.all()
+    assert capped_count(qs, cap=5) == (3, False)
+    assert capped_count(qs, cap=3) == (3, False)
+    assert capped_count(qs, cap=2) == (2, True)
+    assert capped_count(Shaped(qs, str, cap=1)) == (1, True)
+    assert capped_count([1, 2, 3], cap=1) == (3, False)  # not a queryset: its length
+
+
+def test_capped_count_uses_the_counter_on_the_query_and_it_survives_clones(db):
+    calls: list[tuple[Any, int]] = []
+
+    def counter(qs: QuerySet[Any], cap: int) -> tuple[int, bool]:
+        calls.append((qs, cap))
+        return 7, True
+
+    qs = ServiceRequest.objects.all()
+    setattr(qs.query, COUNTER_ATTRIBUTE, counter)
+    later = qs.filter(status="registered").order_by("-id").select_related("customer")
+    assert getattr(later.query, COUNTER_ATTRIBUTE) is counter
+    assert capped_count(later, cap=5) == (7, True)
+    assert calls[-1][0] is later and calls[-1][1] == 5
+    # The default cap, and the cap of a Shaped list, reach the counter too.
+    assert capped_count(later) == (7, True) and calls[-1][1] == pagination.COUNT_CAP
+    assert capped_count(Shaped(later.order_by("id"), str, cap=3)) == (7, True) and calls[-1][1] == 3
+    # A queryset without the attribute is counted the ordinary way (0 rows here), the counter untouched.
+    before = len(calls)
+    assert capped_count(ServiceRequest.objects.filter(status="registered"), cap=5) == (0, False)
+    assert len(calls) == before
+
+
+def test_only_a_postgresql_search_brings_its_own_counter(world):
+    leaks(world, 1)
+    joined, searched = search.restrict(ServiceRequest.objects.all(), "漏水")
+    assert searched
+    listed = selectors.request_list(actor=world["manager"], q="漏水")  # a head office: the index joined
+    counter = getattr(listed.query, COUNTER_ATTRIBUTE, None)
+    if connection.vendor == "postgresql":
+        assert getattr(joined.query, COUNTER_ATTRIBUTE) is search.pg_capped_count
+        # request_list orders and selects related rows after restrict(): the counter is still there.
+        assert counter is search.pg_capped_count
+    else:
+        assert getattr(joined.query, COUNTER_ATTRIBUTE, None) is None
+        assert counter is None
+    # One character is not searchable by the index: a plain filter, counted the ordinary way.
+    single, searched = search.restrict(ServiceRequest.objects.all(), "漏")
+    assert not searched and getattr(single.query, COUNTER_ATTRIBUTE, None) is None
+
+
+# --- pg_capped_count --------------------------------------------------------------------------------------
+
+
+def pg_search(query: str = "漏水") -> QuerySet[ServiceRequest]:
+    qs, _searched = search.restrict(ServiceRequest.objects.all(), query)
+    return qs
+
+
+def counts_run(ctx: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+
+
+@postgresql_only
+def test_pg_capped_count_is_exact_below_the_cap_and_capped_above(world):
+    leaks(world, 4)
+    colds(world, 2)
+    qs = pg_search("漏水")
+    assert search.pg_capped_count(qs, 10) == (4, False)
+    assert search.pg_capped_count(qs, 4) == (4, False)
+    assert search.pg_capped_count(qs, 3) == (3, True)
+    assert search.pg_capped_count(qs, 1) == (1, True)
+    assert search.pg_capped_count(pg_search("不制冷"), 10) == (2, False)
+    assert search.pg_capped_count(pg_search("空调 漏水"), 10) == (0, False)
+    # Other filters of the list are kept in both steps.
+    assert search.pg_capped_count(qs.filter(org_unit=world["org"]["b"]), 10) == (0, False)
+    # capped_count of the search goes through it.
+    assert capped_count(qs.order_by("-id"), cap=3) == (3, True)
+
+
+@postgresql_only
+def test_pg_capped_count_finds_the_cap_among_the_newest_documents_in_one_step(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 3)
+    colds(world, 3)
+    leaks(world, 4)  # the newest four documents match
+    qs = pg_search("漏水")
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_capped_count(qs, 2) == (2, True)
+    counts = counts_run(ctx)
+    assert len(counts) == 1 and "max(request_id)" in counts[0]  # the window's count alone answered
+    # Exactly the cap within the window (3 of the newest 3): the second step must still look further.
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_capped_count(qs, 3) == (3, True)
+    assert len(counts_run(ctx)) == 2
+    assert search.pg_capped_count(qs, 4) == (4, False)
+
+
+@postgresql_only
+def test_pg_capped_count_counts_matches_older_than_the_window(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 3)
+    old = leaks(world, 4)
+    colds(world, 3)  # the newest three documents do not match
+    qs = pg_search("漏水")
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_capped_count(qs, 10) == (4, False)
+    counts = counts_run(ctx)
+    assert len(counts) == 2 and "max(request_id)" in counts[0] and "max(request_id)" not in counts[1]
+    assert search.pg_capped_count(qs, 2) == (2, True)
+    assert search.pg_capped_count(qs, 4) == (4, False)
+    assert search.pg_capped_count(qs.filter(pk=old[0].pk), 10) == (1, False)
+    # The window reaching back over everything gives the same answers.
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 1_000_000)
+    assert search.pg_capped_count(qs, 10) == (4, False)
+    assert search.pg_capped_count(qs, 2) == (2, True)
+
+
+@postgresql_only
+def test_pg_capped_count_restores_the_planner_settings_in_an_outer_transaction(world, monkeypatch):
+    leaks(world, 3)
+    qs = pg_search("漏水")
+    seen: list[tuple[str, str]] = []
+    original = QuerySet.count
+
+    def count(self: QuerySet[Any]) -> int:
+        seen.append((show("enable_bitmapscan"), show("max_parallel_workers_per_gather")))
+        return original(self)
+
+    with transaction.atomic():
+        before = (show("enable_bitmapscan"), show("max_parallel_workers_per_gather"))
+        monkeypatch.setattr(QuerySet, "count", count)
+        total = search.pg_capped_count(qs, 10)
+        monkeypatch.setattr(QuerySet, "count", original)
+        after = (show("enable_bitmapscan"), show("max_parallel_workers_per_gather"))
+        # Still inside the caller's transaction, where a SET LOCAL left behind would last to its end.
+        assert after == before
+        assert before[0] == "on" and before[1] != "0"
+        # Later queries of the same transaction plan with bitmap scans again.
+        assert pg_search("漏水").count() == 3
+    assert total == (3, False)
+    # The newest-first step ran without bitmap scans and parallel workers, the second the planner's way.
+    assert seen == [("off", "0"), before]
+    assert (show("enable_bitmapscan"), show("max_parallel_workers_per_gather")) == before
+
+
+# --- the API's count and count_capped ---------------------------------------------------------------------
+
+
+def test_api_search_count_and_count_capped_at_a_small_cap(world, api_client_for, monkeypatch):
+    monkeypatch.setattr(api, "SEARCH_COUNT_CAP", 3)
+    leak_rows = leaks(world, 5)
+    colds(world, 3)
+    for who in ("manager", "agent"):  # head office: the index joined; an outlet: filter first
+        client = api_client_for(world[who])
+        body = client.get(f"{LIST}?q=漏水").json()
+        assert (body["count"], body["count_capped"]) == (3, True), who
+        assert {row["id"] for row in body["items"]} <= {r.pk for r in leak_rows}
+        assert len(body["items"]) >= 3
+        exact = client.get(f"{LIST}?q=不制冷").json()  # exactly the cap: not capped
+        assert (exact["count"], exact["count_capped"]) == (3, False), who
+        none = client.get(f"{LIST}?q=冷媒").json()
+        assert (none["count"], none["count_capped"], none["pages"]) == (0, False, 0), who
+        # Without q= the list's own cap (10,000) applies, not the search's.
+        plain = client.get(LIST).json()
+        assert (plain["count"], plain["count_capped"]) == (8, False), who
+
+
+def test_api_search_below_the_default_cap_is_exact(world, api_client_for):
+    leaks(world, 2)
+    colds(world, 1)
+    for who in ("manager", "agent"):
+        body = api_client_for(world[who]).get(f"{LIST}?q=漏水").json()
+        assert (body["count"], body["count_capped"]) == (2, False), who
+    assert api.SEARCH_COUNT_CAP == pagination.SEARCH_COUNT_CAP == 200
+
+
+@postgresql_only
+def test_api_search_count_when_matches_are_older_than_the_window(world, api_client_for, monkeypatch):
+    monkeypatch.setattr(api, "SEARCH_COUNT_CAP", 3)
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 2)
+    leaks(world, 2)
+    colds(world, 2)
+    client = api_client_for(world["manager"])
+    body = client.get(f"{LIST}?q=漏水").json()
+    assert (body["count"], body["count_capped"]) == (2, False)
+    leaks(world, 2)  # two more, the newest: 4 matches, 2 of them in the window
+    body = client.get(f"{LIST}?q=漏水").json()
+    assert (body["count"], body["count_capped"]) == (3, True)
+    body = client.get(f"{LIST}?q=不制冷").json()
+    assert (body["count"], body["count_capped"]) == (2, False)
+
+
+# --- _scoped_to_team never widens the scope ---------------------------------------------------------------
+
+
+@pytest.fixture
+def teams(world):
+    """Requests of outlet A, its team A1 and outlet B; two of B's are the A agent's (assigned, registered)."""
+    org = world["org"]
+    own = create(world["agent"], world["customer_a"], "净水器漏水")
+    colleagues = create(world["colleague"], world["customer_a"], "净水器漏水")
+    team_a1 = create(world["colleague"], world["customer_a"], "净水器漏水", org_unit_id=org["a1"].pk)
+    b_other = create(world["agent_b"], world["customer_b"], "净水器漏水")
+    b_assigned = create(world["agent_b"], world["customer_b"], "净水器漏水")
+    b_registered = create(world["agent_b"], world["customer_b"], "净水器漏水")
+    b_cold = create(world["agent_b"], world["customer_b"], "空调不制冷")
+    # Where a rule or a transfer may put them: B's requests worked on or registered by the A agent.
+    ServiceRequest.objects.filter(pk=b_assigned.pk).update(assignee=world["agent"])
+    ServiceRequest.objects.filter(pk=b_registered.pk).update(created_by=world["agent"])
+    return {
+        "own": own,
+        "colleagues": colleagues,
+        "a1": team_a1,
+        "b_other": b_other,
+        "b_assigned": b_assigned,
+        "b_registered": b_registered,
+        "b_cold": b_cold,
+    }
+
+
+@pytest.mark.parametrize("q", ["", "漏水"])
+def test_an_outlet_agent_asking_for_another_outlets_team_sees_only_what_scoped_allows(world, teams, q):
+    agent, b = world["agent"], world["org"]["b"].pk
+    expected = {teams["b_assigned"].pk, teams["b_registered"].pk}
+    assert ids(selectors.request_list(actor=agent, team_id=b, q=q)) == expected
+    assert ids(selectors.request_list(actor=agent, team_id=b, q=q)) == ids(
+        selectors.request_list(actor=agent, q=q).filter(org_unit_id=b)
+    )
+    assert ids(selectors._scoped_to_team(agent, b)) == {*expected}
+    # Every other combination stays inside the same two.
+    assert ids(selectors.request_list(actor=agent, team_id=b, q=q, queue="open")) == expected
+    assert ids(selectors.request_list(actor=agent, team_id=b, q=q, status="registered")) == expected
+    assert ids(selectors.request_list(actor=agent, team_id=b, q="不制冷")) == set()
+    # A team that does not exist shows nothing.
+    assert ids(selectors.request_list(actor=agent, team_id=999_999, q=q)) == set()
+
+
+@pytest.mark.parametrize("q", ["", "q=漏水&"])
+def test_the_api_keeps_an_outlet_agent_out_of_another_outlets_team(world, teams, api_client_for, q):
+    b = world["org"]["b"].pk
+    seen = api_ids(api_client_for(world["agent"]), f"{q}team_id={b}")
+    assert seen == {teams["b_assigned"].pk, teams["b_registered"].pk}
+    assert api_ids(api_client_for(world["colleague"]), f"{q}team_id={b}") == set()  # neither is theirs
+    body = api_client_for(world["colleague"]).get(f"{LIST}?{q}team_id={b}").json()
+    assert (body["count"], body["count_capped"]) == (0, False)
+
+
+@pytest.mark.parametrize("q", ["", "q=漏水&"])
+def test_a_team_inside_the_scope_shows_all_its_requests(world, teams, api_client_for, make_user, q):
+    org = world["org"]
+    agent = api_client_for(world["agent"])
+    assert api_ids(agent, f"{q}team_id={org['a'].pk}") == {teams["own"].pk, teams["colleagues"].pk}
+    assert api_ids(agent, f"{q}team_id={org['a1'].pk}") == {teams["a1"].pk}
+    everything_of_b = {teams["b_other"].pk, teams["b_assigned"].pk, teams["b_registered"].pk}
+    if not q:
+        everything_of_b.add(teams["b_cold"].pk)
+    # Head office (accounts.view_all_units) and B's own agent see the whole team.
+    assert world["manager"].has_perm("accounts.view_all_units")
+    assert api_ids(api_client_for(world["manager"]), f"{q}team_id={org['b'].pk}") == everything_of_b
+    assert api_ids(api_client_for(world["agent_b"]), f"{q}team_id={org['b'].pk}") == everything_of_b
+    # A region sees its outlets' teams, and nothing of another region's.
+    region = api_client_for(make_user("supervisor", org["east"]))
+    assert api_ids(region, f"{q}team_id={org['a1'].pk}") == {teams["a1"].pk}
+    assert api_ids(region, f"{q}team_id={org['b'].pk}") == set()
+
+
+def test_the_scope_condition_is_left_out_only_for_a_team_inside_the_scope(world):
+    org, agent = world["org"], world["agent"]
+
+    def where(**kw: Any) -> str:
+        return str(selectors.request_list(actor=agent, **kw).query).split(" WHERE ", 1)[1]
+
+    # Inside: a plain team condition, no `unit IN (…) OR assignee OR registrant`.
+    for kw in ({"team_id": org["a"].pk}, {"team_id": org["a1"].pk}, {"queue": "team"}):
+        assert "created_by_id" not in where(**kw) and 'assignee_id" = ' not in where(**kw), kw
+    # Outside: the scope stays (it is what lets through the requests assigned to or registered by them).
+    assert "created_by_id" in where(team_id=org["b"].pk)
+    assert "created_by_id" in where()
+
+
+def test_team_filter_shows_nothing_to_those_who_may_see_no_requests(world, teams, make_user):
+    org = world["org"]
+    nobody = make_user("", org["hq"])  # no role: no service.view_servicerequest, though a head-office unit
+    assert ids(selectors.request_list(actor=nobody, team_id=org["a"].pk)) == set()
+    assert ids(selectors.request_list(actor=nobody, team_id=org["a"].pk, q="漏水")) == set()
+    inactive = make_user("manager", org["hq"], is_active=False)
+    assert ids(selectors.request_list(actor=inactive, team_id=org["b"].pk)) == set()
+    assert ids(selectors.request_list(actor=inactive, queue="team")) == set()
+
+
+def test_a_portal_customer_asking_for_a_team_sees_only_their_own(world, teams, make_user):
+    portal = make_user("customer", None, kind=UserKind.CUSTOMER)
+    Customer.objects.filter(pk=world["customer_b"].pk).update(portal_user=portal)
+    portal = type(portal).objects.get(pk=portal.pk)
+    client = Client()
+    client.force_login(portal)
+    b, a = world["org"]["b"].pk, world["org"]["a"].pk
+    mine = {teams["b_other"].pk, teams["b_assigned"].pk, teams["b_registered"].pk, teams["b_cold"].pk}
+    assert api_ids(client, f"team_id={b}") == mine
+    assert api_ids(client, f"team_id={b}&q=漏水") == mine - {teams["b_cold"].pk}
+    assert api_ids(client, f"team_id={a}") == set()
+    assert api_ids(client, f"team_id={a}&q=漏水") == set()
+
+
+def test_the_team_queue_lists_the_agents_own_units_open_requests(world, teams, api_client_for):
+    resolved = create(world["agent"], world["customer_a"], "净水器漏水")
+    services.request_transition(
+        actor=world["agent"], request=resolved, action="resolve", expected_version=resolved.version, resolution="已修"
+    )
+    expected = {teams["own"].pk, teams["colleagues"].pk}  # unit A's open ones: not A1's, not B's, not resolved
+    client = api_client_for(world["agent"])
+    assert api_ids(client, "queue=team") == expected
+    assert api_ids(client, "queue=team&q=漏水") == expected
+    assert api_ids(client, "queue=team&q=不制冷") == set()
+    assert ids(selectors.request_list(actor=world["agent"], queue="team")) == expected
+    # A's team member sees A1's open ones; B's agent B's — including those the A agent works on.
+    member = world["colleague"]
+    member.org_unit = world["org"]["a1"]
+    member.save(update_fields=["org_unit"])
+    member = type(member).objects.get(pk=member.pk)
+    assert api_ids(api_client_for(member), "queue=team") == {teams["a1"].pk}
+    b_open = {teams["b_other"].pk, teams["b_assigned"].pk, teams["b_registered"].pk, teams["b_cold"].pk}
+    assert api_ids(api_client_for(world["agent_b"]), "queue=team") == b_open
+    # The team queue together with another team's filter: the two contradict, nothing.
+    assert api_ids(client, f"queue=team&team_id={world['org']['b'].pk}") == set()
+
+
+# --- _narrowed: the filter-first count only where filters can make the set small -------------------------
+
+
+def test_narrowed_by_queue_filters_and_scope_size(world, monkeypatch):
+    agent, manager = world["agent"], world["manager"]
+    assert selectors._narrowed(agent, "all")  # an outlet and its team: 2 units
+    assert selectors._narrowed(agent, "")
+    assert not selectors._narrowed(manager, "all")  # every unit
+    assert not selectors._narrowed(manager, "", "", None, None)
+    assert selectors._narrowed(manager, "open")
+    assert selectors._narrowed(manager, "all", "closed")
+    assert selectors._narrowed(manager, "all", "", "", "", world["org"]["b"].pk)
+    monkeypatch.setattr(selectors, "NARROW_SCOPE_UNITS", 1)
+    assert not selectors._narrowed(agent, "all")
+    assert selectors._narrowed(agent, "all", "registered")
+    assert selectors._narrowed(agent, "mine")
+
+
+@pytest.fixture
+def filter_first_calls(monkeypatch):
+    calls: list[str] = []
+    original = search.restrict_filter_first
+
+    def recording(qs: QuerySet[ServiceRequest], query: str) -> QuerySet[ServiceRequest]:
+        calls.append(query)
+        return original(qs, query)
+
+    monkeypatch.setattr(search, "restrict_filter_first", recording)
+    return calls
+
+
+def filter_first_counts(ctx: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in ctx.captured_queries if FILTER_FIRST_LIMIT in q["sql"]]
+
+
+def test_a_broad_scope_without_filters_skips_the_filter_first_count(world, monkeypatch, filter_first_calls):
+    leak_rows = leaks(world, 3)
+    colds(world, 1)
+    narrow_found = ids(selectors.request_list(actor=world["agent"], q="漏水"))
+    assert narrow_found == {r.pk for r in leak_rows}
+    assert filter_first_calls == ["漏水"]  # 2 units <= NARROW_SCOPE_UNITS: filter first
+    filter_first_calls.clear()
+
+    monkeypatch.setattr(selectors, "NARROW_SCOPE_UNITS", 1)
+    with CaptureQueriesContext(connection) as ctx:
+        found = ids(selectors.request_list(actor=world["agent"], q="漏水"))
+    assert found == narrow_found  # the same rows the other way
+    assert filter_first_calls == []
+    assert filter_first_counts(ctx) == []
+    # Head office, any size of the constant: the index directly.
+    with CaptureQueriesContext(connection) as ctx:
+        assert ids(selectors.request_list(actor=world["manager"], q="漏水")) == narrow_found
+    assert filter_first_calls == [] and filter_first_counts(ctx) == []
+
+
+def test_a_filter_brings_the_filter_first_count_back(world, monkeypatch, filter_first_calls):
+    leak_rows = leaks(world, 2)
+    colds(world, 1)
+    monkeypatch.setattr(selectors, "NARROW_SCOPE_UNITS", 1)
+    for actor in (world["agent"], world["manager"]):
+        filter_first_calls.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            found = ids(selectors.request_list(actor=actor, q="漏水", status="registered"))
+        assert found == {r.pk for r in leak_rows}
+        assert filter_first_calls == ["漏水"]
+        assert len(filter_first_counts(ctx)) == 1
+        filter_first_calls.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            assert ids(selectors.request_list(actor=actor, q="漏水", queue="open")) == {r.pk for r in leak_rows}
+        assert filter_first_calls == ["漏水"] and len(filter_first_counts(ctx)) == 1
+    # A number is looked up directly: neither way of searching.
+    filter_first_calls.clear()
+    with CaptureQueriesContext(connection) as ctx:
+        found = ids(selectors.request_list(actor=world["agent"], q=leak_rows[0].number, status="registered"))
+    assert found == {leak_rows[0].pk}
+    assert filter_first_calls == [] and filter_first_counts(ctx) == []
+
+
+def test_through_the_api_a_broad_scope_search_runs_no_filter_first_count(world, api_client_for, monkeypatch):
+    leaks(world, 2)
+    monkeypatch.setattr(selectors, "NARROW_SCOPE_UNITS", 1)
+    client = api_client_for(world["agent"])
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(f"{LIST}?q=漏水").json()
+    assert (body["count"], body["count_capped"]) == (2, False)
+    assert filter_first_counts(ctx) == []
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(f"{LIST}?q=漏水&status=registered").json()
+    assert (body["count"], body["count_capped"]) == (2, False)
+    assert len(filter_first_counts(ctx)) == 1
