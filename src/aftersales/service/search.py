@@ -118,15 +118,14 @@ def pg_capped_count(qs: QuerySet[ServiceRequest], cap: int) -> tuple[int, bool]:
         params=[PG_COUNT_WINDOW],
         order_by=["-service_searchdocument.request_id"],
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        try:
-            found = recent[: cap + 1].count()
-        finally:
-            # SET LOCAL lasts to the end of the outermost transaction, which may be the caller's.
-            cursor.execute("SET LOCAL enable_bitmapscan TO DEFAULT")
-            cursor.execute("SET LOCAL max_parallel_workers_per_gather TO DEFAULT")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        found = recent[: cap + 1].count()
+        # This block only read: rolling it back (or its savepoint, inside the caller's transaction) undoes
+        # the two settings and restores whatever the caller had; an error inside propagates as it was.
+        transaction.set_rollback(True)
     if found > cap:
         return cap, True
     total = qs.order_by()[: cap + 1].count()
