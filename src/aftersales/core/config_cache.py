@@ -10,7 +10,8 @@ How it stays exact:
   never be mistaken for another state.
 - A value is served from the cache only when it was loaded under the generation the database holds
   now. A web request reads that number once (one primary-key SELECT; the middleware marks the start
-  and end of each request); code outside a request reads it at every use.
+  and end of each request) — after it changed the configuration inside a transaction, which a rollback
+  may undo, at every use; code outside a request reads it at every use.
 - `QuerySet.update()`, `bulk_create()` and raw SQL bypass Django's signals: code that changes a watched
   model that way calls `config_changed()` itself.
 - Every `migrate` (and a test database's flush) ends with a new generation, which also creates the
@@ -43,7 +44,8 @@ _entries: dict[str, tuple[int, Any]] = {}
 _watched: set[type[Model]] = set()
 _lock = threading.Lock()
 _rng = random.SystemRandom()
-# Within a web request: {"generation": n} once read; None outside requests (read at every use).
+# Within a web request: {"generation": n} once read, {"live": 1} after a change a rollback could undo;
+# None outside requests (read at every use).
 _request_memo: ContextVar[dict[str, int | None] | None] = ContextVar("aftersales_config_generation", default=None)
 
 
@@ -66,7 +68,7 @@ def _read_generation() -> int | None:
 def generation() -> int | None:
     """The configuration's current generation (None: no row yet, nothing is cached)."""
     memo = _request_memo.get()
-    if memo is None:
+    if memo is None or "live" in memo:
         return _read_generation()
     if "generation" not in memo:
         memo["generation"] = _read_generation()
@@ -100,7 +102,13 @@ def config_changed() -> None:
         )
     memo = _request_memo.get()
     if memo is not None:
-        memo["generation"] = value
+        if connection.in_atomic_block:
+            # A rollback would bring the old number back unseen by the memo (and serve what was loaded
+            # under the new one): read it at every use for the rest of this request.
+            memo.clear()
+            memo["live"] = 1
+        elif "live" not in memo:
+            memo["generation"] = value
 
 
 def after_migrate(sender: Any, using: str = "default", **kwargs: Any) -> None:

@@ -57,6 +57,9 @@ def insert(objs: Sequence[Model], *, returning_pk: bool = False) -> None:
     for obj in objs:
         if type(obj) is not model:
             raise TypeError("insert() takes instances of one model")
+        # As save() and bulk_create: refuse an unsaved related object (its key would be lost as NULL)
+        # and take the key of one saved since it was assigned.
+        obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
         params.extend(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
