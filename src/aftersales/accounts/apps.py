@@ -21,7 +21,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and organisation")
 
     def ready(self) -> None:
-        from django.contrib.auth.models import Group
+        from django.contrib.auth.models import Group, Permission
 
         from aftersales.accounts.models import OrgUnit, User
         from aftersales.accounts.selectors import visible_unit_ids
@@ -37,6 +37,8 @@ class AccountsConfig(AppConfig):
             m2m=(User.groups.through, User.user_permissions.through, User.additional_units.through),
         )
         watch(Group, m2m=(Group.permissions.through,))
+        # Deleting a permission (remove_stale_contenttypes) takes its grants with it, without m2m signals.
+        watch(Permission)
         # post_migrate is the one signal we use: groups need the permissions migrate creates.
         # Not filtered by sender: each app's permissions exist only after its own migrate.
         post_migrate.connect(_sync_roles, dispatch_uid="accounts_roles_sync")

@@ -448,6 +448,14 @@ def test_permissions_follow_a_change_of_the_groups_permissions(org: Any, make_us
     assert User.objects.get(pk=user.pk).has_perm("service.add_servicerequest")
 
 
+def test_permissions_follow_a_deleted_permission(org: Any, make_user: Any) -> None:
+    # remove_stale_contenttypes deletes permissions; the grants go with them without m2m signals.
+    user = make_user("agent", org["a"])
+    assert User.objects.get(pk=user.pk).has_perm("service.add_servicerequest")
+    Permission.objects.get(content_type__app_label="service", codename="add_servicerequest").delete()
+    assert not User.objects.get(pk=user.pk).has_perm("service.add_servicerequest")
+
+
 def test_permissions_follow_a_direct_user_permission(org: Any, make_user: Any) -> None:
     user = make_user("agent", org["a"])
     perm = Permission.objects.get(content_type__app_label="accounts", codename="add_user")
@@ -618,7 +626,17 @@ def test_unwatched_models_do_not_renew_the_generation(world: dict[str, Any]) -> 
 
 
 def test_watched_models_are_the_configuration() -> None:
-    for model in (OrgUnit, User, Group, AssignmentRule, StaffAvailability, SlaPolicy, SlaTarget, NotificationTemplate):
+    for model in (
+        OrgUnit,
+        User,
+        Group,
+        Permission,
+        AssignmentRule,
+        StaffAvailability,
+        SlaPolicy,
+        SlaTarget,
+        NotificationTemplate,
+    ):
         assert config_cache.is_watched(model), model
     assert not config_cache.is_watched(ServiceRequest)
     assert not config_cache.is_watched(Sequence)
