@@ -20,6 +20,9 @@ from django.db.models import Field, Model
 from aftersales.core import config_cache
 
 _statements: dict[tuple[str, int, bool], tuple[str, list[Field[Any, Any]]]] = {}
+# Statements of up to this many rows are kept (the create path writes one to three rows of a kind);
+# longer ones are built for the call, so the cache stays small whatever the callers send.
+MAX_CACHED_ROWS = 16
 
 
 def _statement(model: type[Model], rows: int, returning: bool) -> tuple[str, list[Field[Any, Any]]]:
@@ -38,7 +41,8 @@ def _statement(model: type[Model], rows: int, returning: bool) -> tuple[str, lis
     )
     if returning:
         sql += f" RETURNING {quote(opts.pk.column)}"
-    _statements[key] = (sql, fields)
+    if rows <= MAX_CACHED_ROWS:
+        _statements[key] = (sql, fields)
     return sql, fields
 
 
@@ -57,6 +61,9 @@ def insert(objs: Sequence[Model], *, returning_pk: bool = False) -> None:
     for obj in objs:
         if type(obj) is not model:
             raise TypeError("insert() takes instances of one model")
+        if model._meta.auto_field is not None and obj.pk is not None:
+            # The statement leaves the auto-increment key to the database: a key set by hand would be lost.
+            raise ValueError(f"{model._meta.label} {obj.pk}: insert() takes new rows without a primary key")
         # As save() and bulk_create: refuse an unsaved related object (its key would be lost as NULL)
         # and take the key of one saved since it was assigned.
         obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]

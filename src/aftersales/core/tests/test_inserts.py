@@ -364,6 +364,27 @@ def test_statements_are_kept_per_model_row_count_and_returning(world: dict[str, 
     assert "RETURNING" not in sql and connection.ops.quote_name("id") not in sql
 
 
+def test_long_statements_are_built_for_the_call_only(world: dict[str, Any]) -> None:
+    request = new_request(world)
+    inserts._statements.clear()
+    rows = inserts.MAX_CACHED_ROWS + 1
+    insert([TimelineEntry(request=request, kind="note", body=str(i)) for i in range(rows)])
+    insert([TimelineEntry(request=request, kind="note", body="short")])
+    assert set(inserts._statements) == {("service.TimelineEntry", 1, False)}
+    assert TimelineEntry.objects.filter(request=request, kind="note").count() == rows + 1
+
+
+def test_a_primary_key_set_by_hand_is_refused_before_any_write(world: dict[str, Any]) -> None:
+    request = new_request(world)
+    taken = TimelineEntry.objects.filter(request=request).values_list("pk", flat=True).first()
+    fresh = TimelineEntry(request=request, kind="note", body="new")
+    preset = TimelineEntry(pk=999_999, request=request, kind="note", body="preset")
+    with CaptureQueriesContext(connection) as queries, pytest.raises(ValueError, match="without a primary key"):
+        insert([fresh, preset])
+    assert len(queries) == 0
+    assert not TimelineEntry.objects.filter(pk=999_999).exists() and taken is not None
+
+
 def test_an_empty_list_is_a_no_op(db: Any) -> None:
     with CaptureQueriesContext(connection) as queries:
         insert([])
