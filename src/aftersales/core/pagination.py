@@ -57,6 +57,7 @@ def page_rows(qs: Any, start: int, stop: int) -> list[Any]:
     # evaluated again), with the list's related records.
     rows = qs.model._default_manager.filter(pk__in=ids).prefetch_related(*getattr(qs, "_prefetch_related_lookups", ()))
     rows.query.select_related = qs.query.select_related
+    rows.query.deferred_loading = qs.query.deferred_loading  # the list's .only()/.defer()
     found = {row.pk: row for row in rows}
     return [found[pk] for pk in ids if pk in found]
 
