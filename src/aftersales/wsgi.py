@@ -6,3 +6,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aftersales.settings")
 application = get_wsgi_application()
+
+if os.environ.get("AFTERSALES_GC_TUNING", "1") != "0":
+    from aftersales.core import gc_tuning
+
+    gc_tuning.install()

@@ -85,9 +85,9 @@ def _choices(empty: Any, items: Any) -> list[tuple[Any, Any]]:
 class QueueFilterForm(StyledForm):
     """The queue's filters (GET); anything malformed is ignored rather than refused."""
 
-    status = forms.ChoiceField(label=_("Status"), required=False)
-    type = forms.ChoiceField(label=_("Type"), required=False)
-    urgency = forms.ChoiceField(label=_("Urgency"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, widget=QuickSelect)
+    type = forms.ChoiceField(label=_("Type"), required=False, widget=QuickSelect)
+    urgency = forms.ChoiceField(label=_("Urgency"), required=False, widget=QuickSelect)
     team = forms.TypedChoiceField(
         label=_("Owner team"), required=False, coerce=int, empty_value=None, widget=QuickSelect
     )
@@ -97,7 +97,7 @@ class QueueFilterForm(StyledForm):
     since = forms.DateField(label=_("Received from"), required=False, widget=DateInput)
     until = forms.DateField(label=_("Received to"), required=False, widget=DateInput)
     q = forms.CharField(label=_("Search"), required=False, max_length=100)
-    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS, widget=QuickSelect)
 
     def __init__(self, *args: Any, teams: Any = (), staff: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
