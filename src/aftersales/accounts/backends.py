@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 
@@ -28,6 +29,15 @@ class LockoutModelBackend(ModelBackend):
             return None
         services.login_success_record(user=user)
         return user
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in person with their org unit: every page shows it, and most reads scope by it."""
+        UserModel = get_user_model()  # noqa: N806 (Django's name)
+        try:
+            user = UserModel._default_manager.select_related("org_unit").get(pk=user_id)
+        except UserModel.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
         """Django's answer, kept per process until a role, group or person changes (core.config_cache):

@@ -172,7 +172,15 @@ def request_sorted(qs: QuerySet[ServiceRequest], sort: str, *, searched: bool = 
 def request_get(*, actor: Any, request_id: int) -> ServiceRequest:
     request = (
         scoped(actor)
-        .select_related("customer", "assignee", "org_unit", "unit__product_model", "product_model", "fault_category")
+        .select_related(
+            "customer__org_unit",
+            "assignee",
+            "org_unit",
+            "unit__product_model",
+            "product_model",
+            "fault_category",
+            "created_by",
+        )
         .filter(pk=request_id)
         .first()
     )
