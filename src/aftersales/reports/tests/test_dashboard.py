@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.db import connection
@@ -11,7 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from tests import factories
 
+from aftersales.accounts.models import User
+from aftersales.customers.models import Customer
 from aftersales.reports import selectors
+from aftersales.service import selectors as service_selectors
 from aftersales.service import services
 from aftersales.service.models import ServiceRequest
 from aftersales.service.services import RequestData
@@ -119,3 +123,68 @@ def test_large_counts_are_grouped_by_thousands_in_chinese():
 
     with translation.override("zh-hans"):
         assert intcomma(591477) == "591,477"
+
+
+def period_figures(figures) -> dict:
+    cells = {(c["type"], c["status"]): c["count"] for c in figures["by_type_status"]}
+    return {"cells": cells, "resolved": figures["timely"]["resolved"], "timely": figures["timely"]["timely"]}
+
+
+def live_period_figures(actor, since) -> dict:
+    """What the dashboard counted before its rollup: the actor's scoped requests, live."""
+    scoped = service_selectors.scoped(actor)
+    cells = Counter(scoped.filter(received_at__gte=since).values_list("type", "status"))
+    done = scoped.filter(resolved_at__gte=since, resolved_in_time__isnull=False)
+    return {"cells": dict(cells), "resolved": done.count(), "timely": done.filter(resolved_in_time=True).count()}
+
+
+def test_every_kind_of_actor_sees_the_live_counts_of_their_scope(world, org, make_user):
+    make_figures(world)
+    agent_a, now = world["a"], timezone.now()
+    # Beyond agent A's outlet: one they registered that head office gave to outlet B, one of B's that
+    # they were assigned and resolved in time.
+    registered = create(agent_a, world["ca"], type="installation")
+    services.request_assign(
+        actor=world["manager"], request=registered, expected_version=registered.version, team_id=org["b"].pk
+    )
+    theirs = create(world["b"], world["cb"], type="complaint")
+    ServiceRequest.objects.filter(pk=theirs.pk).update(
+        assignee=agent_a, status="resolved", resolved_at=now, resolved_in_time=True
+    )
+    portal = make_user("customer", None, kind="customer")
+    Customer.objects.filter(pk=world["ca"].pk).update(portal_user=portal)
+    actors = {
+        "head office": world["manager"],
+        "outlet A agent": agent_a,
+        "outlet A supervisor": make_user("supervisor", org["a"]),
+        "team A1 technician": make_user("technician", org["a1"]),
+        "east region supervisor": make_user("supervisor", org["east"]),
+        "outlet B agent": world["b"],
+        "portal customer": User.objects.get(pk=portal.pk),
+        "inactive": make_user("agent", org["a"], is_active=False),
+        "no role": make_user("", org["a"]),
+    }
+    for name, actor in actors.items():
+        figures = selectors.dashboard(actor=actor, now=now)
+        assert period_figures(figures) == live_period_figures(actor, figures["since"]), name
+    # The extras are counted: agent A sees two more than outlet A's supervisor.
+    supervisor = selectors.dashboard(actor=actors["outlet A supervisor"], now=now)
+    mine = selectors.dashboard(actor=agent_a, now=now)
+    assert mine["received"] == supervisor["received"] + 2
+    assert mine["timely"]["timely"] == supervisor["timely"]["timely"] + 1
+    assert selectors.dashboard(actor=actors["portal customer"], now=now)["received"] == 5
+    assert selectors.dashboard(actor=actors["no role"], now=now)["received"] == 0
+
+
+def test_head_office_reads_the_rollup_and_only_the_backlog_live(world):
+    make_figures(world)
+    for actor in (world["manager"], world["a"]):  # permissions and units, loaded once per person
+        selectors.dashboard(actor=actor)
+    with CaptureQueriesContext(connection) as head_office:
+        selectors.dashboard(actor=world["manager"])
+    live = [q["sql"] for q in head_office if "service_servicerequest" in q["sql"]]
+    assert len(live) == 1 and "IN (" in live[0]  # the backlog: the open states
+    assert len(head_office) == 3
+    with CaptureQueriesContext(connection) as outlet:
+        selectors.dashboard(actor=world["a"])
+    assert len(outlet) == 5  # + what agent A sees beyond their outlet, received and resolved
