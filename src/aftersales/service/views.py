@@ -274,7 +274,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
                     "label": label,
                     "icon": icon,
                     "count": counts[c],
-                    "capped": c in selectors.CAPPED_QUEUES and counts[c] >= pagination.COUNT_CAP,
                 }
                 for c, label, icon in QUEUE_TABS
             ],
