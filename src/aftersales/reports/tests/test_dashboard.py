@@ -155,6 +155,7 @@ def test_every_kind_of_actor_sees_the_live_counts_of_their_scope(world, org, mak
     Customer.objects.filter(pk=world["ca"].pk).update(portal_user=portal)
     actors = {
         "head office": world["manager"],
+        "head office agent (every unit)": make_user("agent", org["hq"]),
         "outlet A agent": agent_a,
         "outlet A supervisor": make_user("supervisor", org["a"]),
         "team A1 technician": make_user("technician", org["a1"]),
@@ -176,15 +177,16 @@ def test_every_kind_of_actor_sees_the_live_counts_of_their_scope(world, org, mak
     assert selectors.dashboard(actor=actors["no role"], now=now)["received"] == 0
 
 
-def test_head_office_reads_the_rollup_and_only_the_backlog_live(world):
+def test_the_period_comes_from_the_rollup_and_only_the_backlog_is_counted_live(world, make_user, org):
     make_figures(world)
-    for actor in (world["manager"], world["a"]):  # permissions and units, loaded once per person
+    every_unit = make_user("agent", org["hq"])  # the whole tree, without the head-office permission
+    cases = ((world["manager"], 1), (every_unit, 1), (world["a"], 2))  # + what agent A sees beyond outlet A
+    for actor, _live in cases:  # permissions and units, loaded once per person
         selectors.dashboard(actor=actor)
-    with CaptureQueriesContext(connection) as head_office:
-        selectors.dashboard(actor=world["manager"])
-    live = [q["sql"] for q in head_office if "service_servicerequest" in q["sql"]]
-    assert len(live) == 1 and "IN (" in live[0]  # the backlog: the open states
-    assert len(head_office) == 3
-    with CaptureQueriesContext(connection) as outlet:
-        selectors.dashboard(actor=world["a"])
-    assert len(outlet) == 5  # + what agent A sees beyond their outlet, received and resolved
+    for actor, live in cases:
+        with CaptureQueriesContext(connection) as queries:
+            figures = selectors.dashboard(actor=actor)
+        sql = [q["sql"] for q in queries]
+        assert len([s for s in sql if "service_servicerequest" in s]) == live, (actor, sql)
+        assert len([s for s in sql if "reports_" in s]) == 2, (actor, sql)
+        assert figures == selectors.dashboard(actor=actor, now=figures["until"])
