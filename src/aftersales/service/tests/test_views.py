@@ -567,3 +567,61 @@ def test_tab_counts_and_totals_stop_at_the_cap(world, ui_client_for, monkeypatch
     assert 'data-testid="count-open">5<' in html
     assert 'data-testid="count-all"' not in html and 'data-testid="count-done"' not in html
     assert response.context["page"].paginator.capped and len(response.context["rows"]) == 3
+
+
+def test_queue_counts_equal_the_queues_own_filters(world, make_user):
+    """The workbench's counts (plain SQL around the scoped backlog) agree with the ORM's definition of
+    each queue for every combination of promised time, due time and warning time, and for each kind of
+    actor (head office, outlet, another outlet, someone who registered a request elsewhere)."""
+    import itertools
+    import random
+
+    from aftersales.service import rules, selectors
+
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    times = [None, now - hour, now + hour]
+    agent, tech = world["agent"], world["tech"]
+    other = make_user("agent", world["org"]["b"])
+    requests = []
+    for promised, due, warn in itertools.product(times, times, times):
+        requests.append(create(world, title=f"时限{len(requests)}"))
+        ServiceRequest.objects.filter(pk=requests[-1].pk).update(promised_at=promised, sla_due_at=due, sla_warn_at=warn)
+    rng = random.Random(7)
+    states = sorted(rules.OPEN | rules.DONE)
+    for sr in requests:
+        ServiceRequest.objects.filter(pk=sr.pk).update(
+            status=rng.choice(states),
+            assignee=rng.choice([None, agent, tech]),
+            is_escalated=rng.random() < 0.3,
+        )
+    # A request of outlet B that the outlet-A agent registered: in the agent's scope through the registrant.
+    customer_b = factories.customer(other, world["org"]["b"], name="周女士")
+    elsewhere = create(world, actor=other, customer_id=customer_b.pk, unit_id=None)
+    ServiceRequest.objects.filter(pk=elsewhere.pk).update(created_by=agent, promised_at=now - hour)
+
+    for actor in (world["manager"], agent, tech, other):
+        counts = selectors.queue_counts(actor=actor, now=now)
+        backlog = selectors.scoped(actor).filter(status__in=rules.OPEN)
+        expected = {
+            "open": backlog.count(),
+            "mine": backlog.filter(assignee_id=actor.pk).count(),
+            "team": backlog.filter(org_unit_id=actor.org_unit_id).count(),
+            "unassigned": backlog.filter(assignee__isnull=True).count(),
+            "waiting": backlog.filter(status__in=rules.WAITING).count(),
+            "escalated": backlog.filter(is_escalated=True).count(),
+            "overdue": backlog.filter(selectors.overdue_q(now)).count(),
+            "at_risk": backlog.filter(selectors.at_risk_q(now)).count(),
+        }
+        assert {k: counts[k] for k in expected} == expected, actor.username
+        assert counts["all"] is None and counts["done"] is None
+    assert selectors.queue_counts(actor=agent, now=now)["overdue"] >= 1
+
+
+def test_queue_counts_of_someone_who_sees_nothing(world, make_user):
+    from aftersales.service import selectors
+
+    create(world)
+    portal = make_user("customer", None, kind=UserKind.CUSTOMER)  # no customer record: sees nothing
+    counts = selectors.queue_counts(actor=portal)
+    assert counts["open"] == 0 and counts["mine"] == 0 and counts["all"] is None
