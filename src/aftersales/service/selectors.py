@@ -11,6 +11,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User, UserKind
+from aftersales.core import config_cache
 from aftersales.core.errors import NotFound
 from aftersales.core.pagination import capped_count
 from aftersales.core.scoping import scope_by_unit, visible_unit_ids
@@ -322,6 +323,18 @@ def assignable_staff(*, actor: Any) -> QuerySet[User]:
 def request_teams(*, actor: Any) -> QuerySet[OrgUnit]:
     """Active org units the actor may see: where a request can be owned or escalated to."""
     return scope_by_unit(OrgUnit.objects.filter(is_active=True), actor, field="id").order_by("path")
+
+
+def team_choices(*, actor: Any) -> tuple[OrgUnit, ...]:
+    """`request_teams`, held per process until the org tree or a scope changes (core.config_cache): the
+    workbench and every request page offer them; callers must not change the records."""
+    return config_cache.cached(f"service:teams:{actor.pk}", lambda: tuple(request_teams(actor=actor)))
+
+
+def staff_choices(*, actor: Any) -> tuple[User, ...]:
+    """`assignable_staff` (with their units), held per process like `team_choices`: people, their units,
+    roles and role permissions are all watched configuration."""
+    return config_cache.cached(f"service:staff:{actor.pk}", lambda: tuple(assignable_staff(actor=actor)))
 
 
 def request_attachments_without_entry(*, actor: Any, request: ServiceRequest) -> list[Attachment]:

@@ -238,8 +238,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "")
     if queue not in counts:
         queue = "mine" if counts["mine"] else "open"
-    teams = list(selectors.request_teams(actor=user))
-    staff = list(selectors.assignable_staff(actor=user))
+    teams = list(selectors.team_choices(actor=user))
+    staff = list(selectors.staff_choices(actor=user))
     form = QueueFilterForm(request.GET or None, teams=teams, staff=staff)
     sort = form.sort_key
     if queue == "overdue":
@@ -298,7 +298,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     user = request.user
     back = _safe_next(request, reverse("service:workbench"))
     form = BulkForm(
-        request.POST, teams=selectors.request_teams(actor=user), staff=selectors.assignable_staff(actor=user)
+        request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user)
     )
     if not form.is_valid() or not form.selected():
         messages.error(request, gettext("Tick at least one request and choose what to do."))
@@ -449,8 +449,8 @@ def _product_line_of(sr: ServiceRequest) -> int | None:
 def _detail(request: HttpRequest, sr: ServiceRequest, *, status: int = 200, **over: Any) -> HttpResponse:
     """The request page; `over` replaces bound forms and error banners after a refused POST."""
     user = request.user
-    teams = list(selectors.request_teams(actor=user))
-    staff = list(selectors.assignable_staff(actor=user))
+    teams = list(selectors.team_choices(actor=user))
+    staff = list(selectors.staff_choices(actor=user))
     today = timezone.localdate()
     customer = sr.customer
     phones = list(customer.phones.order_by("-is_primary", "id"))
@@ -555,7 +555,7 @@ def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
     sr = _get(request, request_id)
     user = request.user
     form = AssignForm(
-        request.POST, teams=selectors.request_teams(actor=user), staff=selectors.assignable_staff(actor=user)
+        request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user)
     )
     if form.is_valid():
         try:
@@ -581,7 +581,7 @@ def request_escalate(request: HttpRequest, request_id: int) -> HttpResponse:
     sr = _get(request, request_id)
     user = request.user
     form = EscalateForm(
-        request.POST, teams=selectors.request_teams(actor=user), staff=selectors.assignable_staff(actor=user)
+        request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user)
     )
     if form.is_valid():
         try:
@@ -708,7 +708,7 @@ def _customer_panel(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 
 
 def _new_customer_form(request: HttpRequest, data: Any = None) -> QuickCustomerForm:
-    units = list(selectors.request_teams(actor=request.user))
+    units = list(selectors.team_choices(actor=request.user))
     return QuickCustomerForm(data, units=units, initial={"org_unit": getattr(request.user, "org_unit_id", None)})
 
 

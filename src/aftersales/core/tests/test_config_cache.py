@@ -673,3 +673,43 @@ def test_migrate_post_migrate_signal_renews_the_generation(db: None) -> None:
     assert config_cache.generation() != before
     config_cache.cached("k", load)
     assert load.calls == 2
+
+
+def test_team_and_staff_choices_follow_people_roles_and_units(
+    world: dict[str, Any], org: dict[str, OrgUnit], make_user: Any
+) -> None:
+    from aftersales.service import selectors
+
+    def agent() -> User:  # as each request loads the person afresh (their scope is memoised on it)
+        return User.objects.get(pk=world["agent"].pk)
+
+    def staff() -> set[str]:
+        return {u.username for u in selectors.staff_choices(actor=agent())}
+
+    def teams() -> set[str]:
+        return {t.name for t in selectors.team_choices(actor=agent())}
+
+    before_staff, before_teams = staff(), teams()
+    person = agent()
+    with CaptureQueriesContext(connection) as queries:
+        assert {u.username for u in selectors.staff_choices(actor=person)} == before_staff
+        assert {t.name for t in selectors.team_choices(actor=person)} == before_teams
+    assert generation_reads(queries) == len(queries.captured_queries)  # served from the copies
+
+    tech = make_user("technician", org["a"])  # a new person who may work on requests
+    assert tech.username in staff()
+    tech.groups.clear()  # the role taken away
+    assert tech.username not in staff()
+    tech.groups.add(Group.objects.get(name="technician"))
+    assert tech.username in staff()
+    User.objects.filter(pk=tech.pk).update(is_active=False)  # behind the signals' back …
+    config_cache.config_changed()  # … as the bulk paths do
+    assert tech.username not in staff()
+
+    from conftest import make_unit
+
+    new_team = make_unit("徐汇安装组", "T-A2", OrgUnitKind.TEAM, org["a"])
+    assert "徐汇安装组" in teams()
+    new_team.is_active = False
+    new_team.save()
+    assert "徐汇安装组" not in teams()

@@ -87,16 +87,16 @@ def urgency_badge(r: Any) -> SafeString:
 def warranty_badge(r: Any) -> SafeString:
     """In or out of warranty when received; a dash while unknown."""
     if r.warranty_covered is True:
-        title = _e(gettext("Under warranty when received"))
+        title, label = _e(gettext("Under warranty when received")), _e(gettext("In warranty"))
         return _safe(
             f'<span class="badge bg-green-lt" data-testid="warranty" title="{title}">'
-            f'<i class="ti ti-shield-check"></i> {_e(gettext("In warranty"))}</span>'
+            f'<i class="ti ti-shield-check"></i> {label}</span>'
         )
     if r.warranty_covered is False:
-        title = _e(gettext("Not under warranty when received"))
+        title, label = _e(gettext("Not under warranty when received")), _e(gettext("Out of warranty"))
         return _safe(
             f'<span class="badge bg-red-lt" data-testid="warranty" title="{title}">'
-            f'<i class="ti ti-shield-x"></i> {_e(gettext("Out of warranty"))}</span>'
+            f'<i class="ti ti-shield-x"></i> {label}</span>'
         )
     return _DASH
 
@@ -109,16 +109,18 @@ def limit_cell(limit: Mapping[str, Any]) -> SafeString:
     """The time-limit cell of `service.views.limit_cell`: paused, due time with what is left, or a dash."""
     state = _e(limit["state"])
     if state == "paused":
+        paused = _e(gettext("Paused"))
         return _safe(
             '<span class="limit limit-paused" data-testid="limit-paused"><i class="ti ti-player-pause me-1"></i>'
-            f"{_e(gettext('Paused'))}</span>"
+            f"{paused}</span>"
         )
     due = limit["due"]
     if not due:
         return _DASH
     full = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
+    due_word = _e(gettext("due"))
     return _safe(
-        f'<span class="limit limit-{state}" data-testid="limit-{state}" title="{_e(gettext("due"))} {full}">'
+        f'<span class="limit limit-{state}" data-testid="limit-{state}" title="{due_word} {full}">'
         f'{_LIMIT_ICONS.get(state, "")}{_short(due)}<small class="d-block">{_e(limit["text"])}</small></span>'
     )
 
@@ -134,8 +136,9 @@ def _promised_cell(r: Any, overdue: bool) -> SafeString:
     if not r.promised_at:
         return _DASH
     if overdue:
+        title = _e(gettext("Past the promised time"))
         return _safe(
-            f'<span class="overdue" data-testid="overdue" title="{_e(gettext("Past the promised time"))}">'
+            f'<span class="overdue" data-testid="overdue" title="{title}">'
             f'<i class="ti ti-clock-exclamation me-1"></i>{_short(r.promised_at)}</span>'
         )
     return _safe(f'<span class="">{_short(r.promised_at)}</span>')
