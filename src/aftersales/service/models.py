@@ -166,7 +166,8 @@ class ServiceRequest(VersionedModel):
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="+",        db_index=False,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
