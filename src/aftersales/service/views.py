@@ -297,9 +297,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
     require_perm(request.user, "service.view_servicerequest")
     user = request.user
     back = _safe_next(request, reverse("service:workbench"))
-    form = BulkForm(
-        request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user)
-    )
+    form = BulkForm(request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user))
     if not form.is_valid() or not form.selected():
         messages.error(request, gettext("Tick at least one request and choose what to do."))
         return redirect(back)
@@ -554,9 +552,7 @@ def request_action(request: HttpRequest, request_id: int) -> HttpResponse:
 def request_assign(request: HttpRequest, request_id: int) -> HttpResponse:
     sr = _get(request, request_id)
     user = request.user
-    form = AssignForm(
-        request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user)
-    )
+    form = AssignForm(request.POST, teams=selectors.team_choices(actor=user), staff=selectors.staff_choices(actor=user))
     if form.is_valid():
         try:
             services.request_assign(
