@@ -458,6 +458,19 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
     return result
 
 
+def calibration() -> float:
+    """Seconds for a fixed pure-Python loop (best of three): this shared machine's speed varies from run
+    to run (0.38-0.73 s seen), and every absolute figure with it; printed so that runs can be compared."""
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i * i
+        best = min(best, time.perf_counter() - t0)
+    return round(best, 3)
+
+
 def measure(db: Database, *, scale: str, reuse: bool, quick: bool, only: set[str]) -> dict[str, Any]:
     print(f"\n==== {db.vendor}: data ({scale}) ====", flush=True)
     db.start(fresh=not reuse)
@@ -470,6 +483,8 @@ def measure(db: Database, *, scale: str, reuse: bool, quick: bool, only: set[str
             f"{setup['team']['name']} ({setup['team']['open']} open)",
             flush=True,
         )
+        speed_before = calibration()
+        print(f"machine speed: a pure-Python loop takes {speed_before:.3f} s", flush=True)
         server = Server(env)
         rows: dict[str, dict[str, Any]] = {}
         sampler = RssSampler(server.proc.pid)
@@ -490,7 +505,9 @@ def measure(db: Database, *, scale: str, reuse: bool, quick: bool, only: set[str
         finally:
             sampler.stopped.set()
             server.stop()
+        speed_after = calibration()
         return {
+            "speed_s": [speed_before, speed_after],
             "vendor": db.vendor,
             "version": db.version(),
             "data": data,
@@ -577,6 +594,14 @@ def render(results: dict[str, dict[str, Any]]) -> str:
             f"(`demo --scale {d['scale']}`: generated in {d['generate_s']:.0f} s, migrate {d['migrate_s']:.0f} s, "
             f"analyse {d['analyse_s']:.0f} s{'; reused' if d.get('reused') else ''})",
             f"- web worker peak RSS: {r['rss_peak_mb']:.0f} MB (target ≤ 200 MB: {_yes(r['rss_met'])})",
+            *(
+                [
+                    f"- machine speed: a fixed pure-Python loop took {r['speed_s'][0]:.2f} s before the run and "
+                    f"{r['speed_s'][1]:.2f} s after (0.38-0.73 s seen on this shared machine; lower is faster)"
+                ]
+                if r.get("speed_s")
+                else []
+            ),
             "",
             HEADER,
             "|" + "---|" * 11,
