@@ -17,6 +17,7 @@ from aftersales.accounts import rules
 from aftersales.accounts.models import OrgUnit, OrgUnitKind, User, UserKind
 from aftersales.accounts.services import api_token_create, roles_sync
 from aftersales.core import config_cache
+from aftersales.service import search as service_search
 
 PASSWORD = "Correct-Horse-42"
 
@@ -27,8 +28,10 @@ hypothesis_settings.load_profile("aftersales")
 
 @pytest.fixture(autouse=True)
 def _fresh_config_cache() -> None:
-    """Each test starts with an empty per-process configuration cache (core.config_cache)."""
+    """Each test starts with an empty per-process configuration cache (core.config_cache) and without
+    the held start of PostgreSQL's search-count window (service.search)."""
     config_cache.clear()
+    service_search.clear_window_floor()
 
 
 def make_unit(name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:

@@ -139,7 +139,8 @@ if DATABASE_URL:
         # Django turns psycopg's prepared statements off unless asked (for connection poolers in
         # transaction mode, which we do not use); without this the statement above is only bound, never
         # prepared, and the request page's nine-table join was planned on every request (4 ms).
-        options["prepare_threshold"] = int(os.environ.get("AFTERSALES_PG_PREPARE_THRESHOLD", "5"))
+        threshold = os.environ.get("AFTERSALES_PG_PREPARE_THRESHOLD", "5").strip().lower()
+        options["prepare_threshold"] = None if threshold in {"", "off", "none"} else int(threshold)
 else:
     DATABASES = {
         "default": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -101,6 +103,32 @@ def restrict(qs: QuerySet[ServiceRequest], query: str) -> tuple[QuerySet[Service
 
 # The newest this many documents are where a capped count of a PostgreSQL search looks first.
 PG_COUNT_WINDOW = 20_000
+# The id where that window starts, found by position (ids have gaps: a rolled-back create uses one up)
+# and held per process this long. An older start only widens the window a little (new documents come
+# at the top): the counts stay exact, since the window only decides which of the two steps answers.
+PG_WINDOW_FLOOR_SECONDS = 60.0
+_window_floor: dict[int, tuple[float, int]] = {}
+
+
+def clear_window_floor() -> None:
+    _window_floor.clear()
+
+
+def pg_window_floor() -> int:
+    """The smallest request id among the newest PG_COUNT_WINDOW search documents (0: fewer than that)."""
+    now = time.monotonic()
+    held = _window_floor.get(PG_COUNT_WINDOW)
+    if held is not None and now - held[0] < PG_WINDOW_FLOOR_SECONDS:
+        return held[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT request_id FROM service_searchdocument ORDER BY request_id DESC LIMIT 1 OFFSET %s",
+            [PG_COUNT_WINDOW - 1],
+        )
+        row = cursor.fetchone()
+    floor = int(row[0]) if row else 0
+    _window_floor[PG_COUNT_WINDOW] = (now, floor)
+    return floor
 
 
 def pg_capped_count(qs: QuerySet[ServiceRequest], cap: int) -> tuple[int, bool]:
@@ -113,9 +141,9 @@ def pg_capped_count(qs: QuerySet[ServiceRequest], cap: int) -> tuple[int, bool]:
     PG_COUNT_WINDOW documents, walking them newest first (bitmap scans and parallel workers off:
     2-5 ms when the phrase is common enough to fill the cap there); only when the cap is not reached
     there — a rare phrase, whose bitmap is small — count everything the planner's way."""
-    recent = qs.order_by().extra(  # noqa: S610 (a fixed condition, the window a bound parameter)
-        where=["service_searchdocument.request_id > (SELECT max(request_id) FROM service_searchdocument) - %s"],
-        params=[PG_COUNT_WINDOW],
+    recent = qs.order_by().extra(  # noqa: S610 (a fixed condition, the window's start a bound parameter)
+        where=["service_searchdocument.request_id >= %s"],
+        params=[pg_window_floor()],
         order_by=["-service_searchdocument.request_id"],
     )
     with transaction.atomic():

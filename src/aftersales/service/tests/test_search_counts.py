@@ -145,6 +145,9 @@ def pg_search(query: str = "漏水") -> QuerySet[ServiceRequest]:
     return qs
 
 
+WINDOW = "service_searchdocument.request_id >= "  # the window step's condition
+
+
 def counts_run(ctx: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
 
@@ -175,7 +178,7 @@ def test_pg_capped_count_finds_the_cap_among_the_newest_documents_in_one_step(wo
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 2) == (2, True)
     counts = counts_run(ctx)
-    assert len(counts) == 1 and "max(request_id)" in counts[0]  # the window's count alone answered
+    assert len(counts) == 1 and WINDOW in counts[0]  # the window's count alone answered
     # Exactly the cap within the window (3 of the newest 3): the second step must still look further.
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 3) == (3, True)
@@ -192,7 +195,7 @@ def test_pg_capped_count_counts_matches_older_than_the_window(world, monkeypatch
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 10) == (4, False)
     counts = counts_run(ctx)
-    assert len(counts) == 2 and "max(request_id)" in counts[0] and "max(request_id)" not in counts[1]
+    assert len(counts) == 2 and WINDOW in counts[0] and WINDOW not in counts[1]
     assert search.pg_capped_count(qs, 2) == (2, True)
     assert search.pg_capped_count(qs, 4) == (4, False)
     assert search.pg_capped_count(qs.filter(pk=old[0].pk), 10) == (1, False)
@@ -200,6 +203,42 @@ def test_pg_capped_count_counts_matches_older_than_the_window(world, monkeypatch
     monkeypatch.setattr(search, "PG_COUNT_WINDOW", 1_000_000)
     assert search.pg_capped_count(qs, 10) == (4, False)
     assert search.pg_capped_count(qs, 2) == (2, True)
+
+
+@postgresql_only
+def test_the_window_is_the_newest_documents_whatever_the_gaps_between_ids(world, monkeypatch):
+    """Ids have gaps (a rolled-back create uses one up): the window is found by position, so a gap of
+    50,000 ids among the newest documents neither empties it nor sends every count to the second step."""
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 3)
+    older = leaks(world, 2)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('service_servicerequest', 'id'), "
+            "(SELECT max(id) FROM service_servicerequest) + 50000)"
+        )
+    newer = leaks(world, 2)
+    assert newer[0].pk - older[-1].pk > 50_000
+    assert search.pg_window_floor() == older[-1].pk  # the third newest document
+    qs = pg_search("漏水")
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_capped_count(qs, 2) == (2, True)
+    assert len(counts_run(ctx)) == 1  # answered by the window: three matches among the newest three
+
+
+@postgresql_only
+def test_the_window_start_is_held_for_a_while_and_only_ever_widens_the_window(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 2)
+    first = leaks(world, 3)
+    assert search.pg_window_floor() == first[1].pk
+    colds(world, 2)  # the window's start is held: the window now holds four documents, still exact
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_window_floor() == first[1].pk
+    assert ctx.captured_queries == []
+    assert search.pg_capped_count(pg_search("漏水"), 10) == (3, False)
+    assert search.pg_capped_count(pg_search("不制冷"), 1) == (1, True)
+    monkeypatch.setattr(search, "PG_WINDOW_FLOOR_SECONDS", 0.0)  # once it is old, found again
+    newest = ServiceRequest.objects.order_by("-id")[1]
+    assert search.pg_window_floor() == newest.pk
 
 
 @postgresql_only
