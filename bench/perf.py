@@ -460,7 +460,7 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
 
 def calibration() -> float:
     """Seconds for a fixed pure-Python loop (best of three): this shared machine's speed varies from run
-    to run (0.38-0.73 s seen), and every absolute figure with it; printed so that runs can be compared."""
+    to run by up to 2×, and every absolute figure with it; printed so that runs can be compared."""
     best = float("inf")
     for _ in range(3):
         t0 = time.perf_counter()
@@ -597,7 +597,7 @@ def render(results: dict[str, dict[str, Any]]) -> str:
             *(
                 [
                     f"- machine speed: a fixed pure-Python loop took {r['speed_s'][0]:.2f} s before the run and "
-                    f"{r['speed_s'][1]:.2f} s after (0.38-0.73 s seen on this shared machine; lower is faster)"
+                    f"{r['speed_s'][1]:.2f} s after (lower is faster; 0.19-0.28 s seen on this shared machine)"
                 ]
                 if r.get("speed_s")
                 else []
