@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.db import connection
@@ -325,16 +326,28 @@ def request_teams(*, actor: Any) -> QuerySet[OrgUnit]:
     return scope_by_unit(OrgUnit.objects.filter(is_active=True), actor, field="id").order_by("path")
 
 
+def _scope_key(actor: Any) -> str:
+    """The actor's visible units as a cache key: people with the same scope share one copy (a head
+    office's thousand staff are held once, not once per head-office user)."""
+    if not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return "none"
+    units = visible_unit_ids(actor)
+    if units is None:
+        return "all"
+    return hashlib.blake2b(",".join(map(str, sorted(units))).encode(), digest_size=16).hexdigest()
+
+
 def team_choices(*, actor: Any) -> tuple[OrgUnit, ...]:
-    """`request_teams`, held per process until the org tree or a scope changes (core.config_cache): the
-    workbench and every request page offer them; callers must not change the records."""
-    return config_cache.cached(f"service:teams:{actor.pk}", lambda: tuple(request_teams(actor=actor)))
+    """`request_teams`, held per process and scope until the org tree or a scope changes
+    (core.config_cache): the workbench and every request page offer them; callers must not change the
+    records."""
+    return config_cache.cached(f"service:teams:{_scope_key(actor)}", lambda: tuple(request_teams(actor=actor)))
 
 
 def staff_choices(*, actor: Any) -> tuple[User, ...]:
-    """`assignable_staff` (with their units), held per process like `team_choices`: people, their units,
-    roles and role permissions are all watched configuration."""
-    return config_cache.cached(f"service:staff:{actor.pk}", lambda: tuple(assignable_staff(actor=actor)))
+    """`assignable_staff` (with their units), held like `team_choices`: people, their units, roles and
+    role permissions are all watched configuration."""
+    return config_cache.cached(f"service:staff:{_scope_key(actor)}", lambda: tuple(assignable_staff(actor=actor)))
 
 
 def request_attachments_without_entry(*, actor: Any, request: ServiceRequest) -> list[Attachment]:

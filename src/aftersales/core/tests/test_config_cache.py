@@ -713,3 +713,29 @@ def test_team_and_staff_choices_follow_people_roles_and_units(
     new_team.is_active = False
     new_team.save()
     assert "徐汇安装组" not in teams()
+
+
+def test_team_and_staff_choices_are_held_per_scope_never_shared_across_scopes(
+    world: dict[str, Any], org: dict[str, OrgUnit], make_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aftersales.service import selectors
+
+    tech_a = make_user("technician", org["a"])
+    tech_b = make_user("technician", org["b"])
+    agent_a, colleague_a = world["agent"], make_user("agent", org["a"])
+    agent_b = make_user("agent", org["b"])
+
+    def staff(user: User) -> set[str]:
+        return {u.username for u in selectors.staff_choices(actor=User.objects.get(pk=user.pk))}
+
+    assert tech_a.username in staff(agent_a) and tech_b.username not in staff(agent_a)
+    assert tech_b.username in staff(agent_b) and tech_a.username not in staff(agent_b)
+    assert {tech_a.username, tech_b.username} <= staff(world["manager"])  # head office: every unit
+    # The same scope shares one copy: the colleague's comes without loading.
+    expected = staff(agent_a)
+    calls: list[Any] = []
+    original = selectors.assignable_staff
+    monkeypatch.setattr(selectors, "assignable_staff", lambda **kw: calls.append(kw) or original(**kw))
+    assert staff(colleague_a) == expected and calls == []
+    assert staff(agent_b) != expected and calls == []
+    assert {t.name for t in selectors.team_choices(actor=User.objects.get(pk=agent_b.pk))} == {org["b"].name}
