@@ -49,7 +49,7 @@ def _scope_parts(actor: Any) -> tuple[frozenset[int] | None, QuerySet[ServiceReq
     # Every request has an owner team: a scope of every unit leaves nothing beyond it.
     if units is None or len(units) >= _unit_count():
         return None, None
-    theirs = ServiceRequest.objects.filter(Q(assignee_id=actor.pk) | Q(created_by_id=actor.pk))
+    theirs = ServiceRequest.objects.filter(service_selectors.own_requests_q(actor))
     return units, theirs.exclude(org_unit_id__in=units) if units else theirs
 
 
