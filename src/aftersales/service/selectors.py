@@ -184,7 +184,7 @@ def request_get(*, actor: Any, request_id: int) -> ServiceRequest:
             "customer__org_unit",
             "assignee",
             "org_unit",
-            "unit__product_model",
+            "unit__product_model__warranty_policy",  # the page's warranty answer needs the policy
             "product_model",
             "fault_category",
             "created_by",
