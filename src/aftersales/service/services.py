@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -692,11 +693,14 @@ def request_escalate(
         escalation = Escalation.objects.create(
             request=request, to_unit=to_unit, to_user=to_user, found=found.strip(), done=done.strip(), by=actor
         )
+        # Escalating adds a record and a flag, so it needs no version from the caller; but the version
+        # must still move on from the one in the database (the copy in hand may be older), or a change
+        # made meanwhile and this escalation would share one version number.
         ServiceRequest.objects.filter(pk=request.pk).update(
-            is_escalated=True, version=request.version + 1, updated_at=timezone.now()
+            is_escalated=True, version=F("version") + 1, updated_at=timezone.now()
         )
         request.is_escalated = True
-        request.version += 1
+        request.version = ServiceRequest.objects.values_list("version", flat=True).get(pk=request.pk)
         _entry(
             request,
             EntryKind.ESCALATION,

@@ -291,6 +291,25 @@ def test_escalation_needs_found_and_done(world, org, make_user):
     assert request.timeline.filter(kind="escalation").exists()
 
 
+def test_escalating_a_stale_copy_moves_the_version_on_from_the_database(world, org, make_user):
+    """Escalating takes no version, but the one it writes follows the database's: a change made
+    meanwhile through another copy and the escalation never share a version number."""
+    supervisor = make_user("supervisor", org["a"])
+    request = create(world)
+    stale = ServiceRequest.objects.get(pk=request.pk)
+    services.request_transition(actor=world["agent"], request=request, action="start", expected_version=request.version)
+    after_start = ServiceRequest.objects.get(pk=request.pk).version
+    assert after_start == stale.version + 1
+    services.request_escalate(
+        actor=world["agent"], request=stale, found="主板烧毁", done="已断电", to_user_id=supervisor.pk
+    )
+    assert ServiceRequest.objects.get(pk=request.pk).version == after_start + 1 == stale.version
+    with pytest.raises(StaleVersion):  # the version seen before the escalation is stale now
+        services.request_transition(
+            actor=world["agent"], request=request, action="wait_customer", expected_version=after_start, reason="等客户"
+        )
+
+
 def test_comments_notes_and_attachments(world):
     request = create(world)
     note = services.request_comment(actor=world["agent"], request=request, body="内部：疑似批次问题", public=False)
