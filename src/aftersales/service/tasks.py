@@ -11,7 +11,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from aftersales.core import context
 from aftersales.core.context import Channel
-from aftersales.service import inbound, timers
+from aftersales.service import inbound, search, timers
 
 logger = logging.getLogger(__name__)
 
@@ -59,3 +59,11 @@ def sla_sweep_job() -> dict[str, int]:
     """Warn and escalate time limits every minute (idempotent; safe in several workers)."""
     with context.acting(channel=Channel.JOB):
         return timers.sla_sweep()
+
+
+@db_periodic_task(crontab(minute="47", hour="3"))
+def search_index_compact_job() -> int:
+    """Merge the full-text index every night (service.search.index_compact): the day's creates leave
+    small parts that the next day's writes would otherwise merge one by one."""
+    with context.acting(channel=Channel.JOB):
+        return search.index_compact()

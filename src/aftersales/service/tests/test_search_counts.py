@@ -541,3 +541,23 @@ def test_through_the_api_a_broad_scope_search_runs_no_filter_first_count(world, 
         body = client.get(f"{LIST}?q=漏水&status=registered").json()
     assert (body["count"], body["count_capped"]) == (2, False)
     assert len(filter_first_counts(ctx)) == 1
+
+
+# --- keeping the index merged --------------------------------------------------------------------------
+
+
+def test_compacting_the_index_keeps_every_match(world):
+    from aftersales.service.tasks import search_index_compact_job
+
+    found = {r.pk for r in leaks(world, 3)}
+    colds(world, 2)
+    steps = search.index_compact()
+    assert steps >= (1 if connection.vendor == "sqlite" else 0)
+    assert ids(ServiceRequest.objects.filter(search.matching("漏水"))) == found
+    assert search.index_compact(full=True) >= 0
+    assert ids(ServiceRequest.objects.filter(search.matching("漏水"))) == found
+    # Later documents go into the merged index like any other.
+    found |= {r.pk for r in leaks(world, 1)}
+    assert isinstance(search_index_compact_job.call_local(), int)
+    assert ids(ServiceRequest.objects.filter(search.matching("漏水"))) == found
+    assert len(ids(ServiceRequest.objects.filter(search.matching("不制冷")))) == 2
