@@ -9,6 +9,9 @@ from aftersales.core import context
 from aftersales.core.context import Channel
 from aftersales.notifications import services
 
+# A burst job delivers up to this many messages; the minute sweep and the next burst take the rest.
+BATCH_LIMIT = 1000
+
 
 @db_task()
 def deliver(message_id: int) -> str:
@@ -20,6 +23,13 @@ def deliver(message_id: int) -> str:
 def deliver_many(message_ids: list[int]) -> list[str]:
     with context.acting(channel=Channel.JOB):
         return [services.message_deliver(message_id=message_id) for message_id in message_ids]
+
+
+@db_task()
+def deliver_batch() -> dict[str, int]:
+    """Everything due, for the burst of messages that services.delivery_start left to this job."""
+    with context.acting(channel=Channel.JOB):
+        return services.outbox_deliver_due(limit=BATCH_LIMIT)
 
 
 @db_periodic_task(crontab(minute="*"))

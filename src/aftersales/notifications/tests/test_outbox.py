@@ -174,3 +174,54 @@ def test_templates_render_chinese(db):
     )
     assert subject == "服务单 SR1 已受理" and "陈先生，您好" in body and "http://x/t/1/" in body
     assert services.render("nope", "email", {}) is None
+
+
+def test_a_burst_of_messages_is_delivered_by_one_job(db, monkeypatch, mailoutbox, django_capture_on_commit_callbacks):
+    """Outside the tests' inline jobs, the first message of a burst schedules one job a second later;
+    what is committed before it starts is left to it, and it delivers everything due."""
+    from types import SimpleNamespace
+
+    from huey.contrib.djhuey import HUEY
+
+    from aftersales.notifications import tasks
+
+    monkeypatch.setattr(HUEY, "immediate", False)
+    monkeypatch.setattr(services, "_batch_starts_at", 0.0)
+    clock = [1_000_000.0]
+    monkeypatch.setattr(services, "time", SimpleNamespace(time=lambda: clock[0]))
+    HUEY.flush()
+
+    def scheduled() -> list[str]:
+        """The jobs waiting in the queue (each carries its start time: the worker holds it until then)."""
+        return [task.name for task in HUEY.pending()]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = enqueue("burst:1", "a@example.cn")
+    assert scheduled() == ["deliver_batch"]
+    [job] = HUEY.pending()
+    assert job.eta is not None and job.eta > dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    clock[0] += 0.5
+    with django_capture_on_commit_callbacks(execute=True):
+        second = enqueue("burst:2", "b@example.cn")
+    assert scheduled() == ["deliver_batch"]  # the waiting job will deliver it
+    # Too close to the job's start to be sure it will see this one (another machine's clock): a new job.
+    clock[0] += 0.3
+    with django_capture_on_commit_callbacks(execute=True):
+        third = enqueue("burst:3", "c@example.cn")
+    assert scheduled() == ["deliver_batch", "deliver_batch"]
+    assert mailoutbox == []
+    assert tasks.deliver_batch.call_local() == {"sent": 3}
+    assert sorted(m.to[0] for m in mailoutbox) == ["a@example.cn", "b@example.cn", "c@example.cn"]
+    assert set(
+        OutboxMessage.objects.filter(pk__in=[first.pk, second.pk, third.pk]).values_list("status", flat=True)
+    ) == {MessageStatus.SENT}
+    assert tasks.deliver_batch.call_local() == {}  # the second job finds nothing left
+    HUEY.flush()
+
+
+def test_inline_jobs_deliver_at_once(db, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue("inline:1")
+    assert len(mailoutbox) == 1
+    message.refresh_from_db()
+    assert message.status == MessageStatus.SENT
