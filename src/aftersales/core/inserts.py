@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Field, Model
 
 from aftersales.core import config_cache
@@ -31,6 +31,7 @@ def _statement(model: type[Model], rows: int, returning: bool) -> tuple[str, lis
     if found is not None:
         return found
     opts = model._meta
+    connection = connections[DEFAULT_DB_ALIAS]
     # As Model._do_insert: every local column but the auto-increment key (the database picks it).
     fields: list[Field[Any, Any]] = [f for f in opts.local_concrete_fields if f is not opts.auto_field]
     quote = connection.ops.quote_name
@@ -57,6 +58,9 @@ def insert(objs: Sequence[Model], *, returning_pk: bool = False) -> None:
     if config_cache.is_watched(model):
         raise ValueError(f"{model._meta.label} is cached configuration: save it through the ORM")
     sql, fields = _statement(model, len(objs), returning_pk)
+    # The wrapper itself, not the `django.db.connection` proxy: each field's conversion asks it for
+    # its operations, and through the proxy every ask is a context-local lookup.
+    connection = connections[DEFAULT_DB_ALIAS]
     params: list[Any] = []
     for obj in objs:
         if type(obj) is not model:
