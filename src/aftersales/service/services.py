@@ -31,6 +31,7 @@ from aftersales.core.errors import (
 )
 from aftersales.core.inserts import insert
 from aftersales.core.models import AuditAction, AuditEntry
+from aftersales.core.pipeline import pipelined
 from aftersales.core.prepared import Prepared
 from aftersales.core.scoping import visible_unit_ids
 from aftersales.core.sequences import next_value
@@ -300,7 +301,10 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     try:
-        with transaction.atomic():
+        # On PostgreSQL the writes go out without waiting for each answer (core.pipeline): the number
+        # and the request's key are waited for, the other rows go in one round trip, and an error of any
+        # of them (a repeated idempotency key) is raised inside the transaction, which rolls back.
+        with transaction.atomic(), pipelined():
             request.number = rules.request_number(local_day, next_value(f"sr-{local_day.isoformat()}"))
             # Rows of models nothing listens to, each kind in one statement compiled once (core.inserts).
             insert([request], returning_pk=True)
@@ -315,11 +319,11 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
             search_document_create(request, phones=[number for number, _kind in phones])
             for upload in data.attachments:
                 _store_attachment(request, None, upload, actor, public=True)
+            if choice is not None and choice[0].strategy == "round_robin":
+                AssignmentRule.objects.filter(pk=choice[0].pk).update(last_assigned=choice[1])
             messages_store(
                 messages_on_create(request, phone=sms_to, dispatched=choice is not None, templates=templates)
             )
-            if choice is not None and choice[0].strategy == "round_robin":
-                AssignmentRule.objects.filter(pk=choice[0].pk).update(last_assigned=choice[1])
     except IntegrityError:
         # The same key again (a retry, or two concurrent calls): the unique index refused the second.
         replay = _idempotent_replay(actor, idempotency_key) if idempotency_key else None
