@@ -154,13 +154,17 @@ _customer_phones: Prepared[tuple[str, str]] = Prepared(
 )
 
 
+# The allowed values, once: an enum's `.values` rebuilds its choices at every call.
+_TYPES, _CHANNELS, _URGENCIES = frozenset(RequestType.values), frozenset(Channel.values), frozenset(Urgency.values)
+
+
 def _validate_request(actor: Any, data: RequestData) -> _Intake:
     errors: list[FieldError] = []
-    if data.type not in RequestType.values:
+    if data.type not in _TYPES:
         errors.append(FieldError("type", _("Choose one of the allowed values.")))
-    if data.channel not in Channel.values:
+    if data.channel not in _CHANNELS:
         errors.append(FieldError("channel", _("Choose one of the allowed values.")))
-    if data.urgency not in Urgency.values:
+    if data.urgency not in _URGENCIES:
         errors.append(FieldError("urgency", _("Choose one of the allowed values.")))
     if not data.title.strip():
         errors.append(FieldError("title", _("Describe the problem in a short title.")))

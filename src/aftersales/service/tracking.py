@@ -10,7 +10,7 @@ import hashlib
 
 from django.conf import settings
 from django.core import signing
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 SALT = "aftersales.service.track"
 MAX_AGE_DAYS = 400
@@ -39,5 +39,17 @@ def phone_matches(digest: str, phone: str) -> bool:
     return _phone_digest(phone) == digest
 
 
+_PLACEHOLDER = "0"
+_track_around: dict[str, tuple[str, str]] = {}
+
+
 def track_path(request_id: int, phone: str) -> str:
-    return reverse("service:track", args=[token_for(request_id, phone)])
+    """The tracking page's path with a fresh token. The path around the token is reversed once per
+    script prefix (reverse() cost ~0.2 ms in every create's first message); a token's characters
+    (URL-safe base64, ':') are ones reverse() leaves as they are, which the tests check."""
+    prefix = get_script_prefix()
+    around = _track_around.get(prefix)
+    if around is None:
+        before, after = reverse("service:track", args=[_PLACEHOLDER]).rsplit(_PLACEHOLDER, 1)
+        around = _track_around[prefix] = (before, after)
+    return f"{around[0]}{token_for(request_id, phone)}{around[1]}"

@@ -446,6 +446,24 @@ def test_tracking_link_needs_the_last_four_digits(world, client):
     assert client.get(url[:-5] + "xxxx/").status_code == 404
 
 
+@pytest.mark.parametrize("script_prefix", ["/", "/aftersales/"])
+def test_tracking_paths_are_what_reverse_gives(script_prefix):
+    from django.urls import reverse, set_script_prefix
+
+    from aftersales.service import tracking
+
+    set_script_prefix(script_prefix)
+    try:
+        for request_id in (1, 10, 999_999, 1_012_345_678):
+            for phone in ("13812345678", "02161234567", "+86 138 0000 0000", "0"):
+                path = tracking.track_path(request_id, phone)
+                token = path.rstrip("/").rsplit("/", 1)[1]
+                assert tracking.read_token(token) == (request_id, tracking._phone_digest(phone))
+                assert path == reverse("service:track", args=[token])
+    finally:
+        set_script_prefix("/")
+
+
 def test_company_contacts_see_the_companys_requests_only_when_allowed(world, org, make_user):
     from aftersales.accounts.models import UserKind
     from aftersales.customers.models import CustomerContact
