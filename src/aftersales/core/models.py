@@ -58,6 +58,7 @@ class AuditEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_constraint=False,
+        db_index=False,  # audit_actor_idx (actor, id) leads with it
     )
     actor_label = models.CharField(_("actor name"), max_length=150, blank=True)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.SYSTEM)

@@ -215,7 +215,11 @@ class TimelineEntry(models.Model):
     """One step on a request's timeline. Public entries are what the customer sees."""
 
     request = models.ForeignKey(
-        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="timeline"
+        ServiceRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="timeline",
+        db_index=False,  # timeline_request_idx (request, id) leads with it
     )
     kind = models.CharField(_("kind"), max_length=12, choices=EntryKind.choices)
     is_public = models.BooleanField(_("visible to customer"), default=False)
@@ -327,7 +331,11 @@ class IdempotencyKey(models.Model):
 
     key = models.CharField(_("key"), max_length=100)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (user, key) leads with it
     )
     request = models.ForeignKey(ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -436,7 +444,11 @@ class RequestTimer(models.Model):
     warning, breach and escalation level. Computed from the matching SLA policy (service.timers)."""
 
     request = models.ForeignKey(
-        ServiceRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="timers"
+        ServiceRequest,
+        verbose_name=_("request"),
+        on_delete=models.CASCADE,
+        related_name="timers",
+        db_index=False,  # the unique (request, metric) leads with it
     )
     metric = models.CharField(_("metric"), max_length=24, choices=Metric.choices)
     policy = models.ForeignKey(
