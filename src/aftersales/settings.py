@@ -120,7 +120,13 @@ TEMPLATES = [
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",
     "timeout": 30,
-    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+    # The web workers checkpoint the write-ahead log in a thread (core.sqlite_checkpoint); a connection
+    # checkpoints by itself only past 10,000 pages (40 MB; SQLite's default is 1,000), and the log file is
+    # cut back to 64 MB after a checkpoint.
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+        "PRAGMA wal_autocheckpoint=10000; PRAGMA journal_size_limit=67108864;"
+    ),
 }
 # Django's backend plus a writer queue (a lock file that write transactions take in turn; see its module).
 SQLITE_ENGINE = "aftersales.core.sqlite_backend"
