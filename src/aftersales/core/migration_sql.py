@@ -36,3 +36,31 @@ def single_column_indexes(app_label: str, model_name: str, columns: Sequence[str
             schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
 
     return migrations.RunPython(drop, create)
+
+
+def postgresql_like_indexes(app_label: str, model_name: str, fields: Sequence[str]) -> Any:
+    """A migration operation dropping the `…_like` indexes PostgreSQL gets beside the index of a unique
+    or indexed text field (`varchar_pattern_ops`, for `LIKE 'prefix%'`), and making them again when
+    unapplied. Where nothing filters by prefix they are only written; on SQLite there are none. Django
+    drops them with `IF EXISTS` when it alters such a field later."""
+    from django.db import migrations
+
+    def drop(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = apps.get_model(app_label, model_name)
+        for name in fields:
+            column = model._meta.get_field(name).column
+            index = schema_editor._create_index_name(model._meta.db_table, [column], suffix="_like")
+            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(index)}")
+
+    def create(apps: Any, schema_editor: Any) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        model = apps.get_model(app_label, model_name)
+        for name in fields:
+            statement = schema_editor._create_like_index_sql(model, model._meta.get_field(name))
+            if statement is not None:
+                schema_editor.execute(statement)
+
+    return migrations.RunPython(drop, create)

@@ -50,3 +50,17 @@ def test_every_foreign_key_is_indexed_by_its_own_index_or_one_that_leads_with_it
                 unindexed.append(key)
     assert seen == LED_BY_ANOTHER
     assert unindexed == []
+
+
+def test_no_prefix_indexes_on_keys_looked_up_whole():
+    """PostgreSQL's `…_like` indexes of the request number and the outbox dedupe key are gone (their
+    unique indexes stay); SQLite never had them."""
+    from aftersales.notifications.models import OutboxMessage
+    from aftersales.service.models import ServiceRequest
+
+    for model, column in ((ServiceRequest, "number"), (OutboxMessage, "dedupe_key")):
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        on_column = {name: c for name, c in found.items() if c["columns"] == [column]}
+        assert not [name for name in on_column if name.endswith("_like")], model
+        assert any(c["unique"] for c in on_column.values()), model
