@@ -32,6 +32,10 @@ def contact_sees_all(actor: Any) -> bool:
 
 
 def can_see(actor: Any, request: Any) -> bool:
+    """Whether `request` is one `selectors.scoped(actor)` contains — the same rule for one row in hand (a
+    test checks the two agree for every kind of actor): a customer their own (a company's contact only
+    what they filed, unless the company lets contacts see all); staff with the view permission their
+    units', what is assigned to them and what they registered."""
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return False
     if is_customer_actor(actor):
@@ -40,7 +44,7 @@ def can_see(actor: Any, request: Any) -> bool:
         return contact_sees_all(actor) or request.created_by_id == actor.pk
     if not actor.has_perm("service.view_servicerequest"):
         return False
-    if request.assignee_id == actor.pk:
+    if request.assignee_id == actor.pk or request.created_by_id == actor.pk:
         return True
     units = visible_unit_ids(actor)
     return units is None or request.org_unit_id in units

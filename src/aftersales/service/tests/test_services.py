@@ -490,3 +490,73 @@ def test_company_contacts_see_the_companys_requests_only_when_allowed(world, org
     buyer_user = type(buyer_user).objects.get(pk=buyer_user.pk)
     assert set(selectors.request_list(actor=buyer_user).values_list("pk", flat=True)) == {own.pk, staff_made.pk}
     selectors.request_get(actor=buyer_user, request_id=own.pk)
+
+
+def test_can_see_is_the_scope_for_every_kind_of_actor(world, org, make_user):
+    """`policies.can_see` (one request in hand: request_get and every action) and `selectors.scoped` (the
+    lists) are the same rule: for each actor, the requests can_see admits are exactly the scoped ones."""
+    from aftersales.accounts.models import UserKind
+    from aftersales.customers.models import CustomerContact
+    from aftersales.service.policies import can_see
+
+    agent_b = make_user("agent", org["b"])
+    company = factories.customer(world["agent"], org["a"], name="华东制冷设备厂", phone="02161234567", kind="company")
+    customer_b = factories.customer(agent_b, org["b"], name="李女士", phone="13700000000", addresses=())
+    buyer = make_user("customer", None, kind=UserKind.CUSTOMER)
+    engineer = make_user("customer", None, kind=UserKind.CUSTOMER)
+    CustomerContact.objects.create(customer=company, name="采购王经理", portal_user=buyer)
+    CustomerContact.objects.create(customer=company, name="设备李工", portal_user=engineer)
+    engineer = type(engineer).objects.get(pk=engineer.pk)
+    technician_b = make_user("technician", org["b"])
+    registrant_b = make_user("agent", org["b"])
+    team_agent = make_user("agent", org["a1"])
+    regional = make_user("manager", org["east"])
+    clerk = make_user("parts_clerk", org["a"])
+    inactive = make_user("agent", org["a"])
+
+    def new(actor, customer, **fields):
+        data = RequestData(type="repair", customer_id=customer.pk, title="漏水", channel="phone", auto_assign=False)
+        request, _created = services.request_create(actor=actor, data=data)
+        if fields:
+            ServiceRequest.objects.filter(pk=request.pk).update(**fields)
+        return request.pk
+
+    new(world["agent"], world["customer"])
+    new(world["agent"], world["customer"], org_unit=org["a1"])
+    new(world["agent"], world["customer"], assignee=technician_b)  # outlet A's, worked on by B's technician
+    new(agent_b, customer_b)
+    new(agent_b, customer_b, created_by=registrant_b, org_unit=org["a"])  # registered in B, sent to A
+    new(world["agent"], company)
+    new(engineer, company)
+    type(inactive).objects.filter(pk=inactive.pk).update(is_active=False)
+    actors = [
+        world["manager"],
+        world["agent"],
+        agent_b,
+        technician_b,
+        registrant_b,
+        team_agent,
+        regional,
+        clerk,
+        type(buyer).objects.get(pk=buyer.pk),
+        engineer,
+        type(inactive).objects.get(pk=inactive.pk),
+        None,
+    ]
+    every = list(ServiceRequest.objects.select_related("customer"))
+    for see_all in (False, True):
+        Customer.objects.filter(pk=company.pk).update(portal_contacts_see_all=see_all)
+        for actor in actors:
+            if actor is not None and actor.kind == UserKind.CUSTOMER:
+                actor = type(actor).objects.get(pk=actor.pk)
+            listed = set(selectors.scoped(actor).values_list("pk", flat=True))
+            admitted = {r.pk for r in every if can_see(actor, r)}
+            assert admitted == listed, (actor, see_all)
+            for r in every:
+                if r.pk in listed:
+                    assert selectors.request_get(actor=actor, request_id=r.pk).pk == r.pk
+                else:
+                    with pytest.raises(NotFound):
+                        selectors.request_get(actor=actor, request_id=r.pk)
+    # The shapes above reach both sides of the rule for someone.
+    assert any(0 < len(selectors.scoped(a)) < len(every) for a in actors if a is not None)
