@@ -10,6 +10,12 @@ from django.http import HttpRequest
 
 from aftersales.accounts import services
 from aftersales.core import config_cache
+from aftersales.core.prepared import Prepared
+
+# The signed-in person of every page, compiled once (core.prepared).
+_user_with_unit: Prepared[Any] = Prepared(
+    lambda pk: get_user_model()._default_manager.select_related("org_unit").filter(pk=pk).order_by("pk")[:1]
+)
 
 
 class LockoutModelBackend(ModelBackend):
@@ -32,10 +38,8 @@ class LockoutModelBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> Any:
         """The signed-in person with their org unit: every page shows it, and most reads scope by it."""
-        UserModel = get_user_model()  # noqa: N806 (Django's name)
-        try:
-            user = UserModel._default_manager.select_related("org_unit").get(pk=user_id)
-        except UserModel.DoesNotExist:
+        user = _user_with_unit.first(pk=user_id)
+        if user is None:
             return None
         return user if self.user_can_authenticate(user) else None
 
