@@ -19,6 +19,7 @@ from aftersales.catalog.services import UnitData, normalise_serial, unit_registe
 from aftersales.core.audit import audit_record
 from aftersales.core.errors import Conflict, FieldError, ValidationFailed, field_error
 from aftersales.core.models import AuditAction
+from aftersales.core.prepared import Prepared
 from aftersales.core.sequences import next_value
 from aftersales.core.versioning import save_versioned
 from aftersales.customers.models import Customer
@@ -303,11 +304,19 @@ def contract_transition(
     return contract
 
 
+# Every warranty answer of one unit asks this (the request page, a create for a unit): compiled once.
+_extending_contracts_of: Prepared[ServiceContract] = Prepared(
+    lambda unit_id: ServiceContract.objects.filter(
+        units=unit_id, status=ContractStatus.ACTIVE, extended_warranty_months__gt=0
+    ).order_by("pk")
+)
+
+
 def _active_extending_contracts(unit: SoldUnit) -> list[ServiceContract]:
     # A list of units (e.g. a customer's panel) prefetches `contracts` once instead of a query per unit.
     if "contracts" in getattr(unit, "_prefetched_objects_cache", {}):
         return [c for c in unit.contracts.all() if c.status == ContractStatus.ACTIVE and c.extended_warranty_months > 0]
-    return list(unit.contracts.filter(status=ContractStatus.ACTIVE, extended_warranty_months__gt=0))
+    return _extending_contracts_of.all(unit_id=unit.pk)
 
 
 def contract_extension_for_unit(unit: SoldUnit, standard_end: dt.date | None) -> dt.date | None:

@@ -36,8 +36,9 @@ from aftersales.core.prepared import Prepared
 from aftersales.core.scoping import visible_unit_ids
 from aftersales.core.sequences import next_value
 from aftersales.core.versioning import save_versioned
-from aftersales.customers.models import Customer, CustomerPhone
+from aftersales.customers.models import Customer
 from aftersales.customers.rules import normalise_phone
+from aftersales.customers.selectors import customer_phones
 from aftersales.notifications.services import messages_store
 from aftersales.notifications.services import templates_for as message_templates_for
 from aftersales.service import rules, timers
@@ -140,19 +141,11 @@ class _Intake:
     owner: OrgUnit
 
 
-# The two reads of every create, compiled once (core.prepared): the customer with their unit, and
-# their phones for the search document and the first message.
+# The customer of every create with their unit, compiled once (core.prepared); their phones, for the
+# search document and the first message, come from customers.selectors.customer_phones.
 _intake_customer: Prepared[Customer] = Prepared(
     lambda pk: Customer.objects.select_related("org_unit").filter(pk=pk, merged_into__isnull=True).order_by("pk")[:1]
 )
-_customer_phones: Prepared[tuple[str, str]] = Prepared(
-    lambda customer_id: (
-        CustomerPhone.objects.filter(customer_id=customer_id)
-        .order_by("-is_primary", "id")
-        .values_list("number", "kind")
-    )
-)
-
 
 # The allowed values, once: an enum's `.values` rebuilds its choices at every call.
 _TYPES, _CHANNELS, _URGENCIES = frozenset(RequestType.values), frozenset(Channel.values), frozenset(Urgency.values)
@@ -266,7 +259,7 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
         received_at=received,
         unit_path=owner.path,
     )
-    phones = _customer_phones.all(customer_id=customer.pk)
+    phones = customer_phones(customer_id=customer.pk)
     contact_phone = normalise_phone(data.contact_phone) if data.contact_phone else ""
     sms_to = contact_phone or next((number for number, kind in phones if kind == "mobile"), "")
     templates = message_templates_for(NEW_REQUEST_EVENTS)

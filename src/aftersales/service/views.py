@@ -451,7 +451,7 @@ def _detail(request: HttpRequest, sr: ServiceRequest, *, status: int = 200, **ov
     staff = list(selectors.staff_choices(actor=user))
     today = timezone.localdate()
     customer = sr.customer
-    phones = list(customer.phones.order_by("-is_primary", "id"))
+    phones = customer_selectors.customer_phones(customer_id=customer.pk)
     warranty = catalog_selectors.unit_warranty(unit=sr.unit, on=today) if sr.unit_id and sr.unit else None
     can_change = user.has_perm("service.change_servicerequest")
     editable = can_change and sr.status not in {Status.CLOSED, Status.CANCELLED}
@@ -465,7 +465,7 @@ def _detail(request: HttpRequest, sr: ServiceRequest, *, status: int = 200, **ov
     context = {
         "sr": sr,
         "customer": customer,
-        "phone": customer_rules.mask_phone(phones[0].number) if phones else "",
+        "phone": customer_rules.mask_phone(phones[0][0]) if phones else "",
         "contact_phone": customer_rules.mask_phone(sr.contact_phone),
         "warranty": warranty,
         "warranty_until": max((d for d in (warranty.ends_on, warranty.extended_until) if d), default=None)
