@@ -4,27 +4,15 @@
 - The single-column indexes of customer, owner team, assignee and creator go: each leads a composite
   index already, and every create and change wrote them. Django would drop them by rebuilding the
   table on SQLite (minutes at a million requests); here they are dropped by name on both databases
-  while the migration state records `db_index=False`.
+  while the migration state records `db_index=False` (core.migration_sql.single_column_indexes).
 """
 
 from django.conf import settings
 from django.db import migrations, models
 
+from aftersales.core.migration_sql import single_column_indexes
+
 COLUMNS = ("customer_id", "org_unit_id", "assignee_id", "created_by_id")
-
-
-def drop_single_column_indexes(apps, schema_editor):
-    model = apps.get_model("service", "ServiceRequest")
-    for column in COLUMNS:
-        for name in schema_editor._constraint_names(model, [column], index=True, primary_key=False, unique=False):
-            schema_editor.execute(f"DROP INDEX {schema_editor.quote_name(name)}")
-
-
-def create_single_column_indexes(apps, schema_editor):
-    model = apps.get_model("service", "ServiceRequest")
-    for column in COLUMNS:
-        field = next(f for f in model._meta.local_fields if f.column == column)
-        schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
 
 
 class Migration(migrations.Migration):
@@ -88,7 +76,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
             ],
-            database_operations=[migrations.RunPython(drop_single_column_indexes, create_single_column_indexes)],
+            database_operations=[single_column_indexes("service", "servicerequest", COLUMNS)],
         ),
         migrations.AddIndex(
             model_name="servicerequest",
