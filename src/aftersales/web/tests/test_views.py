@@ -237,3 +237,21 @@ def test_only_the_most_specific_menu_item_is_active(org, make_user):
     active = [i["url"] for s in menu_for(agent, "/service/12/") for i in s["items"] if i["active"]]
     assert active == ["/service/"]
     assert [i["url"] for s in menu_for(agent, "/") for i in s["items"] if i["active"]] == ["/"]
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/aftersales/"])
+def test_menu_addresses_are_what_reverse_gives_under_any_script_prefix(org, make_user, script_prefix):
+    from django.urls import reverse, set_script_prefix
+
+    from aftersales.web.navigation import MENU, menu_for
+
+    manager = make_user("manager", org["hq"])
+    set_script_prefix(script_prefix)
+    try:
+        for _ in range(2):  # the second time from the held addresses
+            shown = [i["url"] for s in menu_for(manager, "/") for i in s["items"]]
+            names = [item.url_name for section in MENU for item in section.items]
+            assert shown and set(shown) <= {reverse(name) for name in names}
+            assert all(url.startswith(script_prefix) for url in shown)
+    finally:
+        set_script_prefix("/")
