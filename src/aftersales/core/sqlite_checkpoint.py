@@ -68,7 +68,12 @@ def database_path(given: Mapping[str, Any] | None = None) -> str | None:
 def start() -> bool:
     """Start this process's checkpoint thread (once per process; after a fork, again). True if started."""
     global _started_in  # noqa: PLW0603 (once per process)
-    seconds = float(os.environ.get("AFTERSALES_SQLITE_CHECKPOINT_SECONDS", CHECKPOINT_SECONDS))
+    raw = os.environ.get("AFTERSALES_SQLITE_CHECKPOINT_SECONDS", "")
+    try:
+        seconds = float(raw) if raw.strip() else CHECKPOINT_SECONDS
+    except ValueError:
+        logger.warning("AFTERSALES_SQLITE_CHECKPOINT_SECONDS is not a number: %r; using %s", raw, CHECKPOINT_SECONDS)
+        seconds = CHECKPOINT_SECONDS
     path = database_path()
     if seconds <= 0 or path is None or _started_in == os.getpid():
         return False

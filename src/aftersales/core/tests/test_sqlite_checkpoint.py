@@ -81,6 +81,11 @@ def test_the_thread_starts_once_per_process_and_only_for_sqlite(monkeypatch):
     assert sqlite_checkpoint.start() is True
     assert sqlite_checkpoint.start() is False  # the same process: one thread
     assert started == [(str(connection.settings_dict["NAME"]), 0.5)]
+    # A value that is not a number is reported and the default used (a worker must still start).
+    monkeypatch.setattr(sqlite_checkpoint, "_started_in", None)
+    monkeypatch.setenv("AFTERSALES_SQLITE_CHECKPOINT_SECONDS", "one second")
+    assert sqlite_checkpoint.start() is True
+    assert started[-1] == (str(connection.settings_dict["NAME"]), sqlite_checkpoint.CHECKPOINT_SECONDS)
 
 
 @pytest.mark.parametrize("name", [":memory:", "", "file:memorydb_default?mode=memory&cache=shared"])
