@@ -583,22 +583,45 @@ def request_assign(
     return request
 
 
-def _assignment_config() -> tuple[list[AssignmentRule], dict[int, list[User]]]:
-    """The active assignment rules in their order, and the active staff of their target units with
-    their availability — cached per process until a rule, a person or an availability changes
-    (core.config_cache); read-only."""
+@dataclass(frozen=True)
+class _Assignable:
+    """A person a rule may pick, with what of them stays put between creates (their open count is live)."""
+
+    user: User
+    cap: int
+    on_duty: bool
+    skills: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _AssignmentConfig:
+    rules: list[AssignmentRule]
+    staff_by_unit: dict[int, list[_Assignable]]
+    skills_needed: dict[int, tuple[str, ...]]  # by rule
+
+
+def _assignment_config() -> _AssignmentConfig:
+    """The active assignment rules in their order, the skills each needs, and the active staff of their
+    target units with their availability — cached per process until a rule, a person or an availability
+    changes (core.config_cache); read-only."""
     active = list(
         AssignmentRule.objects.filter(is_active=True).select_related("target_unit").order_by("priority", "id")
     )
-    staff_by_unit: dict[int, list[User]] = {}
+    staff_by_unit: dict[int, list[_Assignable]] = {}
     for user in (
         User.objects.filter(org_unit_id__in={r.target_unit_id for r in active}, kind="staff", is_active=True)
         .select_related("availability")
         .only("pk", "username", "full_name", "org_unit_id", "kind", "is_active", "availability")
         .order_by("pk")
     ):
-        staff_by_unit.setdefault(user.org_unit_id, []).append(user)  # type: ignore[arg-type]
-    return active, staff_by_unit
+        availability = getattr(user, "availability", None) or StaffAvailability(user=user)
+        staff_by_unit.setdefault(user.org_unit_id, []).append(  # type: ignore[arg-type]
+            _Assignable(user, availability.max_open, availability.on_duty, availability.skill_set)
+        )
+    skills_needed = {
+        r.pk: tuple(s.strip() for s in r.required_skills.replace("，", ",").split(",") if s.strip()) for r in active
+    }
+    return _AssignmentConfig(active, staff_by_unit, skills_needed)
 
 
 def _rule_choice(
@@ -609,10 +632,11 @@ def _rule_choice(
     # Only the rules that apply, in their order: the owner unit or one of its parents, this type or
     # any, this product line or any (the path "/1/5/9/" names the unit and its parents).
     ancestors = {int(p) for p in owner.path.strip("/").split("/") if p}
-    active, staff_by_unit = config_cache.cached("assignment", _assignment_config)
+    config = config_cache.cached("assignment", _assignment_config)
+    staff_by_unit = config.staff_by_unit
     rules_in_order = [
         r
-        for r in active
+        for r in config.rules
         if r.request_type in ("", request_type)
         and (r.product_line_id is None or r.product_line_id == product_line_id)
         and (r.within_unit_id is None or r.within_unit_id in ancestors)
@@ -622,7 +646,7 @@ def _rule_choice(
     # How many open requests each person the rules could pick holds (one query), and where the
     # round-robin rules left off (live, not cached: every assignment moves it).
     counts = _open_counts(
-        [u.pk for unit_id in {r.target_unit_id for r in rules_in_order} for u in staff_by_unit.get(unit_id, [])]
+        [a.user.pk for unit_id in {r.target_unit_id for r in rules_in_order} for a in staff_by_unit.get(unit_id, [])]
     )
     round_robin = [r.pk for r in rules_in_order if r.strategy == "round_robin"]
     last_assigned = (
@@ -632,27 +656,20 @@ def _rule_choice(
     )
     for rule in rules_in_order:
         staff = staff_by_unit.get(rule.target_unit_id, [])
-        candidates = []
-        for user in staff:
-            availability = getattr(user, "availability", None) or StaffAvailability(user=user)
-            candidates.append(
-                rules.Candidate(
-                    user_id=user.pk,
-                    open_count=counts.get(user.pk, 0),
-                    cap=availability.max_open,
-                    on_duty=availability.on_duty,
-                    skills=availability.skill_set,
-                )
+        candidates = [
+            rules.Candidate(
+                user_id=a.user.pk, open_count=counts.get(a.user.pk, 0), cap=a.cap, on_duty=a.on_duty, skills=a.skills
             )
-        needed = [s.strip() for s in rule.required_skills.replace("，", ",").split(",") if s.strip()]
-        pool = rules.eligible(candidates, required_skills=needed)
+            for a in staff
+        ]
+        pool = rules.eligible(candidates, required_skills=config.skills_needed.get(rule.pk, ()))
         chosen = (
             rules.pick_round_robin(pool, last_user_id=last_assigned.get(rule.pk))
             if rule.strategy == "round_robin"
             else rules.pick_least_load(pool)
         )
         if chosen is not None:
-            return rule, next(u for u in staff if u.pk == chosen.user_id)
+            return rule, next(a.user for a in staff if a.user.pk == chosen.user_id)
     return None
 
 
