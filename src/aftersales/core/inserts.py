@@ -30,18 +30,18 @@ MAX_CACHED_ROWS = 16
 
 # Fields whose database value is the attribute itself when it has the expected Python type (their
 # get_prep_value is int()/str()/bool() and the backends adapt these types as they are).
-_PLAIN: dict[type, tuple[type, ...]] = {
-    models.CharField: (str,),
-    models.TextField: (str,),
-    models.BooleanField: (bool,),
-    models.IntegerField: (int,),
-    models.SmallIntegerField: (int,),
-    models.BigIntegerField: (int,),
-    models.PositiveIntegerField: (int,),
-    models.PositiveSmallIntegerField: (int,),
-    models.PositiveBigIntegerField: (int,),
-    models.AutoField: (int,),
-    models.BigAutoField: (int,),
+_PLAIN: dict[type, type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
 }
 
 
@@ -59,13 +59,12 @@ def _converter(field: Field[Any, Any]) -> Converter:
     if has_pre_save and not isinstance(field, models.DateTimeField):
         return generic
     kind = type(field)
-    target = field.target_field if isinstance(field, models.ForeignKey) else None
-    if target is not None and type(target) in _PLAIN and _PLAIN[type(target)] == (int,):
-        plain: tuple[type, ...] | None = (int,)
+    expected: type | None
+    if isinstance(field, models.ForeignKey):
+        expected = int if _PLAIN.get(type(field.target_field)) is int else None
     else:
-        plain = _PLAIN.get(kind)
-    if plain is not None:
-        (expected,) = plain
+        expected = _PLAIN.get(kind)
+    if expected is not None:
 
         def fast_plain(obj: Model, connection: BaseDatabaseWrapper) -> Any:
             value = getattr(obj, attname)

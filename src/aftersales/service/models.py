@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from aftersales.core.models import TimeStampedModel, VersionedModel
+from aftersales.service.rules import skill_tags
 from aftersales.sla.models import Metric
 
 
@@ -395,7 +396,7 @@ class StaffAvailability(models.Model):
 
     @property
     def skill_set(self) -> frozenset[str]:
-        return frozenset(s.strip() for s in self.skills.replace("，", ",").split(",") if s.strip())
+        return skill_tags(self.skills)
 
 
 class AssignmentRule(models.Model):

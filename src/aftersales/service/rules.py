@@ -109,6 +109,11 @@ class Candidate:
     skills: frozenset[str]
 
 
+def skill_tags(text: str) -> frozenset[str]:
+    """The skills in a comma-separated list as people type it ("空调，净水, 安装": full-width commas too)."""
+    return frozenset(tag.strip() for tag in text.replace("，", ",").split(",") if tag.strip())
+
+
 def eligible(candidates: Iterable[Candidate], *, required_skills: Iterable[str] = ()) -> list[Candidate]:
     """Staff who are on duty, below their cap of open requests, and have every required skill."""
     needed = frozenset(required_skills)

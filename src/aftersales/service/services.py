@@ -597,7 +597,7 @@ class _Assignable:
 class _AssignmentConfig:
     rules: list[AssignmentRule]
     staff_by_unit: dict[int, list[_Assignable]]
-    skills_needed: dict[int, tuple[str, ...]]  # by rule
+    skills_needed: dict[int, frozenset[str]]  # by rule
 
 
 def _assignment_config() -> _AssignmentConfig:
@@ -618,10 +618,7 @@ def _assignment_config() -> _AssignmentConfig:
         staff_by_unit.setdefault(user.org_unit_id, []).append(  # type: ignore[arg-type]
             _Assignable(user, availability.max_open, availability.on_duty, availability.skill_set)
         )
-    skills_needed = {
-        r.pk: tuple(s.strip() for s in r.required_skills.replace("，", ",").split(",") if s.strip()) for r in active
-    }
-    return _AssignmentConfig(active, staff_by_unit, skills_needed)
+    return _AssignmentConfig(active, staff_by_unit, {r.pk: rules.skill_tags(r.required_skills) for r in active})
 
 
 def _rule_choice(
@@ -662,7 +659,7 @@ def _rule_choice(
             )
             for a in staff
         ]
-        pool = rules.eligible(candidates, required_skills=config.skills_needed.get(rule.pk, ()))
+        pool = rules.eligible(candidates, required_skills=config.skills_needed.get(rule.pk, frozenset()))
         chosen = (
             rules.pick_round_robin(pool, last_user_id=last_assigned.get(rule.pk))
             if rule.strategy == "round_robin"

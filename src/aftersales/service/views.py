@@ -134,7 +134,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _phones_of(sr: ServiceRequest) -> list[str]:
-    phones = list(sr.customer.phones.values_list("number", flat=True))
+    phones = [number for number, _kind in customer_selectors.customer_phones(customer_id=sr.customer_id)]
     if sr.contact_phone:
         phones.append(sr.contact_phone)
     return phones
@@ -465,7 +465,7 @@ def _detail(request: HttpRequest, sr: ServiceRequest, *, status: int = 200, **ov
     context = {
         "sr": sr,
         "customer": customer,
-        "phone": customer_rules.mask_phone(phones[0][0]) if phones else "",
+        "phone": customer_rules.mask_phone(phones[0][0]) if phones else "",  # (number, kind), primary first
         "contact_phone": customer_rules.mask_phone(sr.contact_phone),
         "warranty": warranty,
         "warranty_until": max((d for d in (warranty.ends_on, warranty.extended_until) if d), default=None)

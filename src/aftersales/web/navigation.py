@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from aftersales.core.urls import reverse_held
 
 
 @dataclass(frozen=True)
@@ -80,18 +81,6 @@ MENU: tuple[NavSection, ...] = (
 )
 
 
-_urls: dict[tuple[str, str], str] = {}
-
-
-def _url(name: str) -> str:
-    """The menu item's address, reversed once per script prefix (every page draws the menu)."""
-    key = (get_script_prefix(), name)
-    url = _urls.get(key)
-    if url is None:
-        url = _urls[key] = reverse(name)
-    return url
-
-
 def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
     """The sections and items this user may use; the item whose address is the longest prefix of the
     current page is the active one (so /service/new/ marks 新建服务单, not 工作台 as well)."""
@@ -104,7 +93,7 @@ def menu_for(user: Any, current_path: str) -> list[dict[str, Any]]:
                 continue
             if item.perm and not user.has_perm(item.perm):
                 continue
-            items.append({"label": item.label, "url": _url(item.url_name), "icon": item.icon, "active": False})
+            items.append({"label": item.label, "url": reverse_held(item.url_name), "icon": item.icon, "active": False})
         if items:
             sections.append({"label": section.label, "items": items})
             all_items.extend(items)

@@ -150,3 +150,17 @@ def test_duration_parts(delta, parts):
 )
 def test_a_request_number_in_the_search_box(query, number):
     assert rules.number_in_query(query) == number
+
+
+@pytest.mark.parametrize(
+    ("text", "tags"),
+    [
+        ("", set()),
+        ("空调", {"空调"}),
+        ("空调，净水, 安装", {"空调", "净水", "安装"}),
+        (" 空调 ,, ，净水 ", {"空调", "净水"}),
+        ("空调,空调", {"空调"}),
+    ],
+)
+def test_skill_tags_read_ascii_and_full_width_commas(text, tags):
+    assert rules.skill_tags(text) == frozenset(tags)
