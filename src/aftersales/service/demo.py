@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from aftersales.catalog.models import ProductLine
+from aftersales.catalog.selectors import unit_warranty
 from aftersales.core import search
 from aftersales.core.demo import BulkWriter, DemoContext, register
 from aftersales.core.models import Sequence
@@ -157,7 +158,8 @@ def load(ctx: DemoContext) -> None:
                 promised_at=received + dt.timedelta(hours=ctx.rng.choice([4, 24, 48])),
                 org_unit=owner,
                 assignee_id=ctx.rng.choice(technicians) if assigned else None,
-                warranty_covered=ctx.rng.random() < 0.7,
+                # As at intake: the unit's warranty answer on the day received (the page shows it beside today's).
+                warranty_covered=None if kind in NO_WARRANTY else unit_warranty(unit=unit, on=day).covered,
                 resolution="已上门检修，更换故障部件，试机正常" if resolved_at else "",
                 resolved_at=resolved_at,
                 closed_at=resolved_at + dt.timedelta(days=1) if state == "closed" and resolved_at else None,

@@ -6,10 +6,14 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User
 from aftersales.accounts.services import roles_sync
+from aftersales.catalog.selectors import unit_warranty
 from aftersales.core.demo import SCALES, DemoContext
+from aftersales.service.demo import NO_WARRANTY
+from aftersales.service.models import ServiceRequest
 
 
 def test_demo_creates_staff_of_every_role_and_is_deterministic(db):
@@ -24,6 +28,15 @@ def test_demo_creates_staff_of_every_role_and_is_deterministic(db):
             assert unit.path == f"{unit.parent.path}{unit.pk}/"
     with pytest.raises(CommandError):
         call_command("demo", stdout=io.StringIO())
+    # The demo's requests say "in warranty when received" as intake would have (the page shows it
+    # beside today's answer for the unit).
+    checked = 0
+    for request in ServiceRequest.objects.select_related("unit__product_model__warranty_policy").exclude(unit=None):
+        day = timezone.localtime(request.received_at).date()
+        expected = None if request.type in NO_WARRANTY else unit_warranty(unit=request.unit, on=day).covered
+        assert request.warranty_covered == expected, request.number
+        checked += 1
+    assert checked > 50
 
 
 def test_demo_randomness_depends_only_on_the_seed():
