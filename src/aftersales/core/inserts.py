@@ -22,7 +22,7 @@ from django.db.models import Field, Model
 from aftersales.core import config_cache
 
 Converter = Callable[[Model, BaseDatabaseWrapper], Any]
-_statements: dict[tuple[str, int, bool], tuple[str, list[Converter]]] = {}
+_statements: dict[tuple[str, int, bool, bool], tuple[str, list[Converter]]] = {}
 # Statements of up to this many rows are kept (the create path writes one to three rows of a kind);
 # longer ones are built for the call, so the cache stays small whatever the callers send.
 MAX_CACHED_ROWS = 16
@@ -86,15 +86,16 @@ def _converter(field: Field[Any, Any]) -> Converter:
     return generic
 
 
-def _statement(model: type[Model], rows: int, returning: bool) -> tuple[str, list[Converter]]:
-    key = (model._meta.label, rows, returning)
+def _statement(model: type[Model], rows: int, returning: bool, keyed: bool) -> tuple[str, list[Converter]]:
+    key = (model._meta.label, rows, returning, keyed)
     found = _statements.get(key)
     if found is not None:
         return found
     opts = model._meta
     connection = connections[DEFAULT_DB_ALIAS]
-    # As Model._do_insert: every local column but the auto-increment key (the database picks it).
-    fields: list[Field[Any, Any]] = [f for f in opts.local_concrete_fields if f is not opts.auto_field]
+    # As Model._do_insert: every local column but the auto-increment key (the database picks it) unless
+    # the rows carry keys reserved for them.
+    fields: list[Field[Any, Any]] = [f for f in opts.local_concrete_fields if keyed or f is not opts.auto_field]
     quote = connection.ops.quote_name
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
@@ -109,34 +110,64 @@ def _statement(model: type[Model], rows: int, returning: bool) -> tuple[str, lis
     return sql, converters
 
 
-def insert(objs: Sequence[Model], *, returning_pk: bool = False) -> None:
-    """INSERT these new instances (all of one model) in one statement; with `returning_pk` their
-    primary keys are set from the database (SQLite ≥ 3.35 and PostgreSQL both return them)."""
+class Rows:
+    """New instances turned into their INSERT — statement and converted values — ready to be written.
+    Made by `rows()` before a transaction, written by `write()` inside it: the converting (about a third
+    of an insert's time) then stays out of SQLite's write lock."""
+
+    __slots__ = ("objs", "sql", "params", "returning")
+
+    def __init__(self, objs: Sequence[Model], sql: str, params: list[Any], returning: bool) -> None:
+        self.objs, self.sql, self.params, self.returning = objs, sql, params, returning
+
+    def write(self) -> None:
+        """Run the statement (once: the rows are then saved)."""
+        if not self.objs:
+            return
+        connection = connections[DEFAULT_DB_ALIAS]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params)
+            ids = [row[0] for row in cursor.fetchall()] if self.returning else []
+        for i, obj in enumerate(self.objs):
+            if self.returning:
+                obj.pk = ids[i]
+            obj._state.adding = False
+            obj._state.db = connection.alias
+        self.objs = ()
+
+
+def rows(objs: Sequence[Model], *, returning_pk: bool = False, keyed: bool = False) -> Rows:
+    """The INSERT of these new instances (all of one model), converted now and written by
+    `Rows.write()`; with `returning_pk` their primary keys are set from the database when written
+    (SQLite ≥ 3.35 and PostgreSQL both return them); with `keyed` each row brings the key
+    `core.sequences.reserve` gave it. `auto_now` fields take the time of this call."""
     if not objs:
-        return
+        return Rows((), "", [], False)
     model = type(objs[0])
-    if model._meta.auto_field is None and returning_pk:
-        raise ValueError(f"{model._meta.label} has no auto-increment key to return")
+    if model._meta.auto_field is None and (returning_pk or keyed):
+        raise ValueError(f"{model._meta.label} has no auto-increment key to return or to reserve")
+    if returning_pk and keyed:
+        raise ValueError("rows that bring their keys have none to return")
     if config_cache.is_watched(model):
         raise ValueError(f"{model._meta.label} is cached configuration: save it through the ORM")
-    sql, converters = _statement(model, len(objs), returning_pk)
+    sql, converters = _statement(model, len(objs), returning_pk, keyed)
     connection = connections[DEFAULT_DB_ALIAS]
     params: list[Any] = []
     for obj in objs:
         if type(obj) is not model:
             raise TypeError("insert() takes instances of one model")
-        if model._meta.auto_field is not None and obj.pk is not None:
+        if keyed and obj.pk is None:
+            raise ValueError(f"{model._meta.label}: a keyed insert takes rows with their reserved keys")
+        if not keyed and model._meta.auto_field is not None and obj.pk is not None:
             # The statement leaves the auto-increment key to the database: a key set by hand would be lost.
             raise ValueError(f"{model._meta.label} {obj.pk}: insert() takes new rows without a primary key")
         # As save() and bulk_create: refuse an unsaved related object (its key would be lost as NULL)
-        # and take the key of one saved since it was assigned.
+        # and take the key of one saved since it was assigned (or reserved for it).
         obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
         params.extend([convert(obj, connection) for convert in converters])
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        ids = [row[0] for row in cursor.fetchall()] if returning_pk else []
-    for i, obj in enumerate(objs):
-        if returning_pk:
-            obj.pk = ids[i]
-        obj._state.adding = False
-        obj._state.db = connection.alias
+    return Rows(list(objs), sql, params, returning_pk)
+
+
+def insert(objs: Sequence[Model], *, returning_pk: bool = False, keyed: bool = False) -> None:
+    """INSERT these new instances (all of one model) in one statement now: `rows(...).write()`."""
+    rows(objs, returning_pk=returning_pk, keyed=keyed).write()

@@ -9,7 +9,6 @@ from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from aftersales.core import search
-from aftersales.core.inserts import insert
 from aftersales.core.pagination import COUNTER_ATTRIBUTE
 from aftersales.service.models import SearchDocument, ServiceRequest, TimelineEntry
 
@@ -34,9 +33,9 @@ def document_text(request: ServiceRequest) -> str:
     )
 
 
-def search_document_create(request: ServiceRequest, *, phones: list[str]) -> None:
-    """The search document of a request just created (it has no replies yet): one INSERT, with the
-    customer's phones read by the caller before its transaction."""
+def search_document_new(request: ServiceRequest, *, phones: list[str]) -> SearchDocument:
+    """The search document of a request being created (it has no replies yet), to insert with it, with
+    the customer's phones read by the caller."""
     body = search.index_text(
         request.number,
         request.customer.name,
@@ -47,7 +46,7 @@ def search_document_create(request: ServiceRequest, *, phones: list[str]) -> Non
         request.title,
         request.description,
     )
-    insert([SearchDocument(request=request, body=body)])
+    return SearchDocument(request=request, body=body)
 
 
 # Nightly merging in steps of this many index pages, each its own short write, up to this many steps.

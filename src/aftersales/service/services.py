@@ -29,12 +29,12 @@ from aftersales.core.errors import (
     ValidationFailed,
     field_error,
 )
-from aftersales.core.inserts import insert
+from aftersales.core.inserts import rows
 from aftersales.core.models import AuditAction, AuditEntry
 from aftersales.core.pipeline import pipelined
 from aftersales.core.prepared import Prepared
 from aftersales.core.scoping import visible_unit_ids
-from aftersales.core.sequences import next_value
+from aftersales.core.sequences import reserve
 from aftersales.core.versioning import save_versioned
 from aftersales.customers.models import Customer
 from aftersales.customers.rules import normalise_phone
@@ -59,7 +59,7 @@ from aftersales.service.models import (
 )
 from aftersales.service.notifications import NEW_REQUEST_EVENTS, messages_on_create
 from aftersales.service.policies import customer_id_of, is_customer_actor, require_see, require_staff_perm
-from aftersales.service.search import document_refresh, search_document_create
+from aftersales.service.search import document_refresh, search_document_new
 from aftersales.sla import rules as sla_rules
 
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -205,9 +205,20 @@ def _validate_request(actor: Any, data: RequestData) -> _Intake:
     return _Intake(customer=customer, unit=unit, product_model=model, owner=owner)
 
 
+# The request a user's idempotency key made, if any: every create with a key asks this first.
+_replayed: Prepared[int] = Prepared(
+    lambda user_id, key: (
+        IdempotencyKey.objects.filter(user_id=user_id, key=key).order_by().values_list("request_id", flat=True)[:1]
+    )
+)
+
+
 def _idempotent_replay(actor: Any, key: str) -> ServiceRequest | None:
-    existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("request").first()
-    return existing.request if existing is not None else None
+    user_id = getattr(actor, "pk", None)
+    if user_id is None:
+        return None
+    request_id = _replayed.first(user_id=user_id, key=key)
+    return ServiceRequest.objects.filter(pk=request_id).first() if request_id is not None else None
 
 
 def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") -> tuple[ServiceRequest, bool]:
@@ -215,12 +226,14 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
     returns the request made the first time and `created=False`.
 
     Everything that only reads — validation, the warranty answer, the time limits, the assignment by
-    rule, the search text, the message templates — happens before the transaction, which then writes
-    the request already in its first state (registered, dispatched or resolved) with its timeline,
-    audit entries, timers, search document and the customer's messages in a few statements: under
-    concurrent intake SQLite holds its write lock, and PostgreSQL the day's number row, that briefly
-    (shared/research/create_path.md). A replayed key loses on the unique index and gets the first
-    request back, so a first-time create needs no lookup."""
+    rule, the message templates — happens first; then the request's number and key are reserved
+    (core.sequences.reserve) and every row is built with them: timeline, audit entries, timers, search
+    text, the customer's messages. The transaction only writes those rows, the request already in its
+    first state (registered, dispatched or resolved), in a few statements: under concurrent intake
+    SQLite's write lock is held that briefly, and nothing waits on the day's number row
+    (shared/research/create_path.md). A key seen before is answered before anything is reserved; two
+    concurrent calls with one key meet on the unique index, and the second gets the first's request
+    (its reserved number stays unused)."""
     if is_customer_actor(actor):
         if customer_id_of(actor) != data.customer_id:
             raise NotFound()
@@ -297,32 +310,46 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
         sla_warn_at=warn,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    # A key seen before is a retry: it gets the request made the first time, and takes no number.
+    if idempotency_key:
+        replay = _idempotent_replay(actor, idempotency_key)
+        if replay is not None:
+            return replay, False
+    # The number and the request's key, reserved in a short transaction of their own (core.sequences),
+    # so that every row they go into is built here, before the write: that holds SQLite's write lock,
+    # and the next create waits for it, only for the statements themselves.
+    reserved = reserve(f"sr-{local_day.isoformat()}", ServiceRequest)
+    request.pk, request.number = reserved.pk, rules.request_number(local_day, reserved.value)
+    entries, audits = _first_steps(actor, request, steps, choice, intake.owner.pk)
+    for timer in new_timers:
+        timer.request = request
+    document = search_document_new(request, phones=[number for number, _kind in phones])
+    messages = messages_on_create(request, phone=sms_to, dispatched=choice is not None, templates=templates)
+    # Each kind of row in one statement compiled once, its values converted here (core.inserts): the
+    # transaction below only runs the statements. Nothing listens to these models.
+    writes = [
+        rows([request], keyed=True),
+        rows([IdempotencyKey(user=actor, key=idempotency_key, request=request)] if idempotency_key else []),
+        rows(entries),
+        rows(new_timers),
+        rows([document]),
+    ]
+    audit_rows, message_rows = rows(audits), rows(messages, returning_pk=True)
     try:
-        # On PostgreSQL the writes go out without waiting for each answer (core.pipeline): the number
-        # and the request's key are waited for, the other rows go in one round trip, and an error of any
-        # of them (a repeated idempotency key) is raised inside the transaction, which rolls back.
+        # On PostgreSQL the writes go out without waiting for each answer (core.pipeline), and an error
+        # of any of them (a repeated idempotency key) is raised inside the transaction, which rolls back.
         with transaction.atomic(), pipelined():
-            request.number = rules.request_number(local_day, next_value(f"sr-{local_day.isoformat()}"))
-            # Rows of models nothing listens to, each kind in one statement compiled once (core.inserts).
-            insert([request], returning_pk=True)
-            if idempotency_key:
-                insert([IdempotencyKey(user=actor, key=idempotency_key, request=request)])
-            entries, audits = _first_steps(actor, request, steps, choice, intake.owner.pk)
-            insert(entries)
-            audit_record_many(audits)
-            for timer in new_timers:
-                timer.request = request
-            insert(new_timers)
-            search_document_create(request, phones=[number for number, _kind in phones])
+            for batch in writes:
+                batch.write()
+            audit_record_many(audit_rows)
             for upload in data.attachments:
                 _store_attachment(request, None, upload, actor, public=True)
             if choice is not None and choice[0].strategy == "round_robin":
                 AssignmentRule.objects.filter(pk=choice[0].pk).update(last_assigned=choice[1])
-            messages_store(
-                messages_on_create(request, phone=sms_to, dispatched=choice is not None, templates=templates)
-            )
+            messages_store(message_rows)
     except IntegrityError:
-        # The same key again (a retry, or two concurrent calls): the unique index refused the second.
+        # The same key in two concurrent calls: the unique index refused the second (its number is left
+        # unused).
         replay = _idempotent_replay(actor, idempotency_key) if idempotency_key else None
         if replay is not None:
             return replay, False

@@ -19,6 +19,7 @@ from aftersales.accounts.models import OrgUnit, User
 from aftersales.core import inserts
 from aftersales.core.inserts import insert
 from aftersales.core.models import AuditEntry, Sequence, SystemFlag
+from aftersales.core.sequences import reserve
 from aftersales.notifications.models import OutboxMessage
 from aftersales.service import services
 from aftersales.service.models import (
@@ -343,16 +344,16 @@ def test_statements_are_kept_per_model_row_count_and_returning(world: dict[str, 
     insert([TimelineEntry(request=request, kind="note", body="5")])  # the first statement again
     assert returned[0].pk is not None and TimelineEntry.objects.get(pk=returned[0].pk).body == "4"
     assert set(inserts._statements) == {
-        ("service.TimelineEntry", 1, False),
-        ("service.TimelineEntry", 2, False),
-        ("service.TimelineEntry", 1, True),
+        ("service.TimelineEntry", 1, False, False),
+        ("service.TimelineEntry", 2, False, False),
+        ("service.TimelineEntry", 1, True, False),
     }
     bodies = list(
         TimelineEntry.objects.filter(request=request, kind="note").order_by("id").values_list("body", flat=True)
     )
     assert bodies == ["1", "2", "3", "4", "5"]
     # The statement names every column but the auto-increment key.
-    sql, _converters = inserts._statements[("service.TimelineEntry", 1, False)]
+    sql, _converters = inserts._statements[("service.TimelineEntry", 1, False, False)]
     columns = sql.split("(", 1)[1].split(")", 1)[0]
     assert [c.strip().strip('"') for c in columns.split(",")] == [
         "request_id",
@@ -373,7 +374,7 @@ def test_long_statements_are_built_for_the_call_only(world: dict[str, Any]) -> N
     rows = inserts.MAX_CACHED_ROWS + 1
     insert([TimelineEntry(request=request, kind="note", body=str(i)) for i in range(rows)])
     insert([TimelineEntry(request=request, kind="note", body="short")])
-    assert set(inserts._statements) == {("service.TimelineEntry", 1, False)}
+    assert set(inserts._statements) == {("service.TimelineEntry", 1, False, False)}
     assert TimelineEntry.objects.filter(request=request, kind="note").count() == rows + 1
 
 
@@ -386,6 +387,62 @@ def test_a_primary_key_set_by_hand_is_refused_before_any_write(world: dict[str, 
         insert([fresh, preset])
     assert len(queries) == 0
     assert not TimelineEntry.objects.filter(pk=999_999).exists() and taken is not None
+
+
+def test_keyed_rows_go_in_with_the_keys_reserved_for_them(world: dict[str, Any]) -> None:
+    request = new_request(world)
+    reserved = reserve("test-keyed", TimelineEntry)
+    keyed = TimelineEntry(pk=reserved.pk, request=request, kind="note", body="reserved")
+    insert([keyed], keyed=True)
+    later = TimelineEntry.objects.create(request=request, kind="note", body="ORM")  # the database's own key
+    assert TimelineEntry.objects.get(pk=reserved.pk).body == "reserved" and later.pk > reserved.pk
+    assert ("service.TimelineEntry", 1, False, True) in inserts._statements
+
+
+def test_a_keyed_insert_needs_every_key_and_returns_none(world: dict[str, Any]) -> None:
+    request = new_request(world)
+    with CaptureQueriesContext(connection) as queries:
+        with pytest.raises(ValueError, match="reserved keys"):
+            insert([TimelineEntry(request=request, kind="note")], keyed=True)
+        with pytest.raises(ValueError, match="none to return"):
+            insert([TimelineEntry(pk=1, request=request, kind="note")], keyed=True, returning_pk=True)
+        with pytest.raises(ValueError, match="no auto-increment key"):
+            insert([SearchDocument(request=request, body="x")], keyed=True)
+    assert len(queries) == 0
+
+
+def test_rows_are_converted_when_made_and_written_once(world: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    request = new_request(world)
+    monkeypatch.setattr(timezone, "now", lambda: FIXED)
+    with CaptureQueriesContext(connection) as queries:
+        prepared = inserts.rows([TimelineEntry(request=request, kind="note", body="先转换")], returning_pk=True)
+    assert len(queries) == 0  # nothing written yet; the values are converted
+    monkeypatch.undo()
+    with CaptureQueriesContext(connection) as queries:
+        prepared.write()
+        prepared.write()  # written once
+    assert len(queries) == 1
+    entry = TimelineEntry.objects.get(body="先转换")
+    assert entry.created_at == FIXED  # the time of rows(), not of write()
+    with CaptureQueriesContext(connection) as queries:
+        inserts.rows([]).write()
+    assert len(queries) == 0
+
+
+def test_rows_for_audit_and_messages_must_be_of_their_kind(world: dict[str, Any]) -> None:
+    from aftersales.core.audit import audit_record_many
+    from aftersales.notifications.services import messages_store
+
+    request = new_request(world)
+    entries = inserts.rows([TimelineEntry(request=request, kind="note", body="x")])
+    with pytest.raises(TypeError):
+        audit_record_many(entries)
+    with pytest.raises(TypeError):
+        messages_store(entries)
+    message = OutboxMessage(channel="sms", recipient="1", body="x", dedupe_key="k", next_attempt_at=FIXED)
+    with pytest.raises(TypeError):  # the keys must come back: delivery starts from them
+        messages_store(inserts.rows([message]))
+    assert not OutboxMessage.objects.filter(dedupe_key="k").exists()
 
 
 def test_an_empty_list_is_a_no_op(db: Any) -> None:

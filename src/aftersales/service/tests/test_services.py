@@ -91,6 +91,32 @@ def test_idempotency_key_returns_the_first_request(world):
     again, created_again = services.request_create(actor=world["agent"], data=data, idempotency_key="abc-1")
     assert created and not created_again and first.pk == again.pk
     assert ServiceRequest.objects.count() == 1
+    # The retry was answered before anything was reserved: the next request takes the next number.
+    following = create(world)
+    assert int(following.number[-6:]) == int(first.number[-6:]) + 1
+
+
+def test_a_create_whose_write_fails_leaves_nothing_but_an_unused_number(world, monkeypatch):
+    from django.db import IntegrityError
+
+    from aftersales.notifications.models import OutboxMessage
+
+    before = create(world)
+    counts = (ServiceRequest.objects.count(), TimelineEntry.objects.count(), AuditEntry.objects.count())
+    messages = OutboxMessage.objects.count()
+
+    def refuse(messages):
+        raise IntegrityError("the last statement of the write fails")
+
+    monkeypatch.setattr(services, "messages_store", refuse)
+    with pytest.raises(IntegrityError):
+        create(world)
+    monkeypatch.undo()
+    assert (ServiceRequest.objects.count(), TimelineEntry.objects.count(), AuditEntry.objects.count()) == counts
+    assert OutboxMessage.objects.count() == messages
+    after = create(world)
+    # The failed create's number and key stay unused: no later request can take them.
+    assert int(after.number[-6:]) == int(before.number[-6:]) + 2 and after.pk >= before.pk + 2
 
 
 def test_technicians_cannot_create_for_other_units(world, org, make_user):
@@ -206,11 +232,16 @@ def test_a_create_dispatched_by_a_rule_is_written_whole_in_one_short_transaction
     with django_capture_on_commit_callbacks(execute=False), CaptureQueriesContext(connection) as queries:
         request = create(world, auto_assign=True)
     sql = [q["sql"] for q in queries]
-    begin = next(i for i, q in enumerate(sql) if q.startswith(("BEGIN", "SAVEPOINT")))
+    # The write is the last transaction (a savepoint here, inside the test's own transaction).
+    begin = max(i for i, q in enumerate(sql) if q.startswith(("BEGIN", "SAVEPOINT")))
     in_transaction = [q for q in sql[begin + 1 :] if not q.startswith(("COMMIT", "RELEASE"))]
     assert all(q.startswith(("INSERT", "UPDATE")) for q in in_transaction), in_transaction  # no reads under the lock
-    assert len(in_transaction) <= 8, in_transaction
-    assert len(sql) <= 22, sql
+    assert len(in_transaction) <= 7, in_transaction
+    # The number and the key were reserved before it, and the write does not touch the counters.
+    reserving = [i for i, q in enumerate(sql) if "INSERT INTO core_sequence" in q or 'INSERT INTO "core_sequence"' in q]
+    assert len(reserving) == 1 and reserving[0] < begin, sql
+    assert not any("sqlite_sequence" in q or "nextval" in q for q in in_transaction)
+    assert len(sql) <= 24, sql  # with the reservation's own BEGIN and COMMIT
     request.refresh_from_db()
     assert (request.status, request.assignee, request.org_unit) == ("dispatched", tech, org["a1"])
     steps = list(request.timeline.order_by("id").values_list("kind", "data__action"))
