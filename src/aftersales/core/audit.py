@@ -14,6 +14,9 @@ from aftersales.core import context
 from aftersales.core.inserts import Rows, insert
 from aftersales.core.models import AuditAction, AuditEntry
 
+# The allowed actions, once: an enum's `.values` rebuilds its choices at every call.
+_ACTIONS = frozenset(AuditAction.values)
+
 Changes = dict[str, list[Any]]
 
 
@@ -118,7 +121,7 @@ def audit_entry(
         if org_unit_id is None:
             # A record names its unit by `audit_unit_id` (e.g. an org unit is its own) or `org_unit_id`.
             org_unit_id = getattr(target, "audit_unit_id", getattr(target, "org_unit_id", None))
-    if action not in AuditAction.values:
+    if action not in _ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     entry = AuditEntry(
         actor=who if who is not None and getattr(who, "pk", None) else None,
