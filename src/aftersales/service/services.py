@@ -622,9 +622,11 @@ class _Assignable:
 
 @dataclass(frozen=True)
 class _AssignmentConfig:
-    rules: list[AssignmentRule]
     staff_by_unit: dict[int, list[_Assignable]]
     skills_needed: dict[int, frozenset[str]]  # by rule
+    # The rules in their order with what each matches on — (request type, product line, within unit,
+    # rule) — read once: a model's foreign-key attribute costs a descriptor call at every read.
+    conditions: list[tuple[str, int | None, int | None, AssignmentRule]]
 
 
 def _assignment_config() -> _AssignmentConfig:
@@ -645,7 +647,11 @@ def _assignment_config() -> _AssignmentConfig:
         staff_by_unit.setdefault(user.org_unit_id, []).append(  # type: ignore[arg-type]
             _Assignable(user, availability.max_open, availability.on_duty, availability.skill_set)
         )
-    return _AssignmentConfig(active, staff_by_unit, {r.pk: rules.skill_tags(r.required_skills) for r in active})
+    return _AssignmentConfig(
+        staff_by_unit,
+        {r.pk: rules.skill_tags(r.required_skills) for r in active},
+        [(r.request_type, r.product_line_id, r.within_unit_id, r) for r in active],
+    )
 
 
 def _rule_choice(
@@ -659,11 +665,11 @@ def _rule_choice(
     config = config_cache.cached("assignment", _assignment_config)
     staff_by_unit = config.staff_by_unit
     rules_in_order = [
-        r
-        for r in config.rules
-        if r.request_type in ("", request_type)
-        and (r.product_line_id is None or r.product_line_id == product_line_id)
-        and (r.within_unit_id is None or r.within_unit_id in ancestors)
+        rule
+        for rule_type, line_id, within_id, rule in config.conditions
+        if rule_type in ("", request_type)
+        and (line_id is None or line_id == product_line_id)
+        and (within_id is None or within_id in ancestors)
     ]
     if not rules_in_order:
         return None
