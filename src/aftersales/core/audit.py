@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models
 
 from aftersales.core import context
-from aftersales.core.inserts import Rows, insert
+from aftersales.core.inserts import Rows
 from aftersales.core.models import AuditAction, AuditEntry
 
 # The allowed actions, once: an enum's `.values` rebuilds its choices at every call.
@@ -87,16 +87,13 @@ def audit_record(
     return entry
 
 
-def audit_record_many(entries: list[AuditEntry] | Rows) -> None:
+def audit_record_many(entries: Rows) -> None:
     """Insert several entries built by `audit_entry` in one statement (a create that is also judged,
-    dispatched or resolved at once); or write them as `core.inserts.rows(entries)` converted them
-    before the transaction."""
-    if isinstance(entries, Rows):
-        if entries.objs and type(entries.objs[0]) is not AuditEntry:
-            raise TypeError("audit_record_many() writes audit entries")
-        entries.write()
-    else:
-        insert(entries)
+    dispatched or resolved at once), converted before the caller's transaction by
+    `core.inserts.rows(entries)`."""
+    if not entries.of(AuditEntry):
+        raise TypeError("audit_record_many() writes audit entries")
+    entries.write()
 
 
 def audit_entry(

@@ -115,10 +115,16 @@ class Rows:
     Made by `rows()` before a transaction, written by `write()` inside it: the converting (about a third
     of an insert's time) then stays out of SQLite's write lock."""
 
-    __slots__ = ("objs", "sql", "params", "returning")
+    __slots__ = ("model", "objs", "sql", "params", "returning")
 
-    def __init__(self, objs: Sequence[Model], sql: str, params: list[Any], returning: bool) -> None:
-        self.objs, self.sql, self.params, self.returning = objs, sql, params, returning
+    def __init__(
+        self, model: type[Model] | None, objs: Sequence[Model], sql: str, params: list[Any], returning: bool
+    ) -> None:
+        self.model, self.objs, self.sql, self.params, self.returning = model, objs, sql, params, returning
+
+    def of(self, model: type[Model]) -> bool:
+        """Whether these are rows of `model` (no rows at all are of every model)."""
+        return self.model is None or self.model is model
 
     def write(self) -> None:
         """Run the statement (once: the rows are then saved)."""
@@ -142,7 +148,7 @@ def rows(objs: Sequence[Model], *, returning_pk: bool = False, keyed: bool = Fal
     (SQLite ≥ 3.35 and PostgreSQL both return them); with `keyed` each row brings the key
     `core.sequences.reserve` gave it. `auto_now` fields take the time of this call."""
     if not objs:
-        return Rows((), "", [], False)
+        return Rows(None, (), "", [], False)
     model = type(objs[0])
     if model._meta.auto_field is None and (returning_pk or keyed):
         raise ValueError(f"{model._meta.label} has no auto-increment key to return or to reserve")
@@ -165,7 +171,7 @@ def rows(objs: Sequence[Model], *, returning_pk: bool = False, keyed: bool = Fal
         # and take the key of one saved since it was assigned (or reserved for it).
         obj._prepare_related_fields_for_save(operation_name="insert")  # type: ignore[attr-defined]
         params.extend([convert(obj, connection) for convert in converters])
-    return Rows(list(objs), sql, params, returning_pk)
+    return Rows(model, list(objs), sql, params, returning_pk)
 
 
 def insert(objs: Sequence[Model], *, returning_pk: bool = False, keyed: bool = False) -> None:

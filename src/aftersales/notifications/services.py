@@ -5,16 +5,15 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.template import Context, Engine, Template
 from django.utils import timezone
 
 from aftersales.core import config_cache
-from aftersales.core.inserts import Rows, insert
+from aftersales.core.inserts import Rows
 from aftersales.notifications import rules
 from aftersales.notifications.channels import DeliveryError, send
 from aftersales.notifications.models import MessageStatus, NotificationTemplate, OutboxMessage
@@ -142,19 +141,14 @@ def _unsaved(
     )
 
 
-def messages_store(messages: list[OutboxMessage] | Rows) -> None:
+def messages_store(messages: Rows) -> None:
     """Insert messages whose dedupe keys are new — e.g. about a record created in the same
     transaction — in one statement, inside the caller's transaction; delivery starts after commit.
-    Messages converted before the transaction come as `core.inserts.rows(messages, returning_pk=True)`."""
-    if isinstance(messages, Rows):
-        if messages.objs and (type(messages.objs[0]) is not OutboxMessage or not messages.returning):
-            raise TypeError("messages_store() writes messages converted with their keys returned")
-        stored: Sequence[Model] = list(messages.objs)
-        messages.write()
-    else:
-        stored = messages
-        if messages:
-            insert(messages, returning_pk=True)
+    They come converted before that transaction: `core.inserts.rows(messages, returning_pk=True)`."""
+    if not messages.of(OutboxMessage) or (messages.objs and not messages.returning):
+        raise TypeError("messages_store() writes messages converted with their keys returned")
+    stored = list(messages.objs)
+    messages.write()
     ids = [m.pk for m in stored if m.pk is not None]
     if ids:
         transaction.on_commit(lambda: delivery_start(ids))

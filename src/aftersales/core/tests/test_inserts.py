@@ -442,6 +442,10 @@ def test_rows_for_audit_and_messages_must_be_of_their_kind(world: dict[str, Any]
     message = OutboxMessage(channel="sms", recipient="1", body="x", dedupe_key="k", next_attempt_at=FIXED)
     with pytest.raises(TypeError):  # the keys must come back: delivery starts from them
         messages_store(inserts.rows([message]))
+    with CaptureQueriesContext(connection) as queries:  # nothing to write is written as nothing
+        audit_record_many(inserts.rows([]))
+        messages_store(inserts.rows([], returning_pk=True))
+    assert len(queries) == 0
     assert not OutboxMessage.objects.filter(dedupe_key="k").exists()
 
 
