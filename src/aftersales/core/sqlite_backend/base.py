@@ -13,9 +13,29 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base
+
+
+def write_lock_path(name: str) -> str:
+    """The lock file of the writer queue of the database file `name`."""
+    return name + ".writelock"
+
+
+@contextmanager
+def write_queue(name: str) -> Iterator[None]:
+    """Wait for a turn in the writer queue of the database file `name` and hold it, on a descriptor of
+    its own (flock belongs to an open file: a thread sharing its connection's descriptor would not be
+    kept out by it). For work outside Django's connections, such as core.sqlite_checkpoint's."""
+    fd = os.open(write_lock_path(name), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # which lets the lock go
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -28,7 +48,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         name = str(self.settings_dict.get("NAME") or "")
         if not name or self.is_in_memory_db() or name.startswith("file:"):
             return None
-        return name + ".writelock"
+        return write_lock_path(name)
 
     def _write_lock_acquire(self) -> None:
         if self._write_lock_held:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from aftersales.core import sqlite_checkpoint
+from aftersales.core.sqlite_backend import base
 
 
 def wal_database(path: Path) -> sqlite3.Connection:
@@ -95,3 +99,106 @@ def test_no_thread_for_a_database_in_memory(name):
     assert sqlite_checkpoint.database_path({"ENGINE": "aftersales.core.sqlite_backend", "NAME": "/d/a.sqlite3"}) == (
         "/d/a.sqlite3"
     )
+
+
+# --- starting the log again under a steady stream of writes ------------------------------------------
+
+
+def frames_in_log(path: Path) -> int:
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        return sqlite_checkpoint.checkpoint(probe)[1]
+    finally:
+        probe.close()
+
+
+def test_a_small_log_is_only_copied_beside_the_writers(tmp_path, monkeypatch):
+    path = tmp_path / "app.sqlite3"
+    db = wal_database(path)
+    write(db, 100)
+    queued: list[str] = []
+    monkeypatch.setattr(sqlite_checkpoint, "write_queue", lambda name: queued.append(name))  # must not be called
+    checkpointer = sqlite3.connect(path, timeout=0, isolation_level=None)
+    busy, frames, copied = sqlite_checkpoint.checkpoint_and_restart(checkpointer, str(path))
+    assert (busy, copied) == (0, frames) and 0 < frames < sqlite_checkpoint.RESTART_FRAMES
+    assert queued == []
+    checkpointer.close()
+    db.close()
+
+
+def test_a_long_log_is_finished_in_the_writers_queue_and_then_starts_again(tmp_path, monkeypatch):
+    path = tmp_path / "app.sqlite3"
+    db = wal_database(path)
+    write(db, 100)
+    monkeypatch.setattr(sqlite_checkpoint, "RESTART_FRAMES", 20)
+    checkpointer = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+    # A writer holds the queue: the round waits for it (a thread, as in the web worker) …
+    holder = os.open(base.write_lock_path(str(path)), os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    done = threading.Event()
+    result: list[tuple[int, int, int]] = []
+
+    def round_() -> None:
+        result.append(sqlite_checkpoint.checkpoint_and_restart(checkpointer, str(path)))
+        done.set()
+
+    thread = threading.Thread(target=round_)
+    thread.start()
+    assert not done.wait(0.3)
+    write(db, 5)  # … and the holder's commit lands before the last copy
+    fcntl.flock(holder, fcntl.LOCK_UN)
+    os.close(holder)
+    thread.join(5)
+    busy, frames, copied = result[0]
+    assert busy == 0 and copied == frames > 0  # everything, the holder's frames too
+    write(db, 1)  # the next write starts the log from its beginning
+    assert frames_in_log(path) < 5
+    assert db.execute("SELECT COUNT(*) FROM t").fetchone() == (106,)
+    checkpointer.close()
+    db.close()
+
+
+def test_a_reader_inside_the_log_only_delays_the_restart(tmp_path, monkeypatch):
+    path = tmp_path / "app.sqlite3"
+    db = wal_database(path)
+    write(db, 50)
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT COUNT(*) FROM t").fetchone()
+    write(db, 50)
+    monkeypatch.setattr(sqlite_checkpoint, "RESTART_FRAMES", 20)
+    monkeypatch.setattr(sqlite_checkpoint, "RESTART_WAIT_MS", 10)
+    checkpointer = sqlite3.connect(path, timeout=0, isolation_level=None)
+    busy, _frames, _copied = sqlite_checkpoint.checkpoint_and_restart(checkpointer, str(path))
+    assert busy == 1  # it waited 10 ms for the reader, then gave up for this round
+    assert base_lock_is_free(path)  # and let the writers go
+    write(db, 1)
+    assert frames_in_log(path) > 50  # the log went on
+    reader.execute("COMMIT")
+    busy, frames, copied = sqlite_checkpoint.checkpoint_and_restart(checkpointer, str(path))
+    assert busy == 0 and copied == frames
+    write(db, 1)
+    assert frames_in_log(path) < 5
+    for c in (checkpointer, reader, db):
+        c.close()
+
+
+def base_lock_is_free(path: Path) -> bool:
+    fd = os.open(base.write_lock_path(str(path)), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+    finally:
+        os.close(fd)
+
+
+def test_one_process_checkpoints_at_a_time(tmp_path):
+    path = str(tmp_path / "app.sqlite3")
+    # Another worker's thread, in the same round, finds the turn taken.
+    with sqlite_checkpoint._turn(path) as first, sqlite_checkpoint._turn(path) as second:
+        assert (first, second) == (True, False)
+    with sqlite_checkpoint._turn(path) as later:
+        assert later is True
