@@ -4,14 +4,15 @@ In WAL mode every commit appends the pages it changed to the write-ahead log, an
 that takes the log past 1,000 pages copies them back into the database file, with two fsyncs, inside
 that request: about 1 commit in 17 of a service-request create took 7 ms instead of 0.3 ms (in-process at
 1M requests), the creates' p99 was twice their p90. Here a thread in each web worker runs a PASSIVE
-checkpoint every CHECKPOINT_SECONDS on a connection of its own: it never waits for a lock, writers and
-readers go on meanwhile (SQLite releases the GIL while it copies), and with two workers one of them
-simply finds the other checkpointing. The connections' own automatic checkpoint stays, at a larger
-threshold (settings.SQLITE_OPTIONS), for processes without the thread — commands, the job worker — and
-in case the thread is not running.
+checkpoint every CHECKPOINT_SECONDS on a connection of its own, one worker's thread at a time: it waits
+for no lock, writers and readers go on meanwhile (SQLite releases the GIL while it copies). Because the
+log starts again only at a write that finds it copied to its end, which a steady stream of writes never
+leaves it, a round that finds the log past RESTART_FRAMES finishes the copy in the writers' queue
+(checkpoint_and_restart). The connections' own automatic checkpoint stays, at a larger threshold
+(settings.SQLITE_OPTIONS), for processes without the thread — commands, the job worker — and in case
+the thread is not running.
 
-`AFTERSALES_SQLITE_CHECKPOINT_SECONDS=0` turns the thread off.
-"""
+`AFTERSALES_SQLITE_CHECKPOINT_SECONDS=0` turns the thread off."""
 
 from __future__ import annotations
 
