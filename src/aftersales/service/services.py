@@ -50,6 +50,7 @@ from aftersales.service.models import (
     Escalation,
     FaultCategory,
     IdempotencyKey,
+    OpenLoad,
     RequestType,
     ServiceRequest,
     StaffAvailability,
@@ -526,20 +527,20 @@ def request_transition(
 
 
 _OPEN_COUNTS_SQL = (
-    f"SELECT assignee_id, COUNT(*) FROM {ServiceRequest._meta.db_table} "  # noqa: S608 (our names only)
-    "WHERE assignee_id IN ({ids}) AND status IN ({states}) GROUP BY assignee_id"
+    f"SELECT user_id, SUM(n) FROM {OpenLoad._meta.db_table} "  # noqa: S608 (our names only)
+    "WHERE user_id IN ({ids}) GROUP BY user_id"
 )
 
 
 def _open_counts(user_ids: list[int]) -> dict[int, int]:
-    """How many open requests each person holds. Plain SQL over the (assignee, status) index: it runs
-    in every create that assigns by rule, and the ORM's compiling cost ten times its execution."""
+    """How many open requests each person holds: the sums of their OpenLoad rows (kept by triggers),
+    whatever they hold. Plain SQL: it runs in every create that assigns by rule, and the ORM's compiling
+    cost ten times its execution."""
     if not user_ids:
         return {}
-    states = sorted(rules.OPEN)
-    sql = _OPEN_COUNTS_SQL.format(ids=", ".join(["%s"] * len(user_ids)), states=", ".join(["%s"] * len(states)))
+    sql = _OPEN_COUNTS_SQL.format(ids=", ".join(["%s"] * len(user_ids)))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*user_ids, *states])
+        cursor.execute(sql, user_ids)
         return {int(user_id): int(n) for user_id, n in cursor.fetchall()}
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Sum
 from django.utils import timezone
 from tests import factories
 
@@ -19,7 +20,7 @@ from aftersales.reports import rollup, selectors
 from aftersales.reports.models import ReceivedCount, ResolvedCount
 from aftersales.service import rules as service_rules
 from aftersales.service import services
-from aftersales.service.models import RequestType, ServiceRequest
+from aftersales.service.models import OpenLoad, RequestType, ServiceRequest
 from aftersales.service.services import RequestChanges, RequestData
 from aftersales.sla.rules import SHANGHAI
 from aftersales.sla.services import sla_presets_load
@@ -58,12 +59,27 @@ def summed() -> tuple[dict[Key, int], dict[Key, int]]:
     return {k: v for k, v in received.items() if v}, {k: v for k, v in resolved.items() if v}
 
 
+def live_held() -> dict[int, int]:
+    """The open requests each person holds, counted from the requests themselves."""
+    rows = ServiceRequest.objects.filter(assignee__isnull=False, status__in=service_rules.OPEN)
+    return dict(rows.values("assignee_id").annotate(c=Count("id")).values_list("assignee_id", "c"))
+
+
 def assert_exact(step: str = "") -> None:
+    """The dashboard's rollup and the open requests each person holds (service.OpenLoad, kept by the
+    same kind of triggers and merged by the same job) both equal what the requests say."""
     assert summed() == live(), step
+    assert held() == live_held(), step
 
 
 def row_count() -> int:
-    return ReceivedCount.objects.count() + ResolvedCount.objects.count()
+    return ReceivedCount.objects.count() + ResolvedCount.objects.count() + OpenLoad.objects.count()
+
+
+def held() -> dict[int, int]:
+    """The open requests each person holds, by the sums of service.OpenLoad (merged by the same job)."""
+    sums = OpenLoad.objects.values("user_id").annotate(s=Sum("n")).values_list("user_id", "s")
+    return {user_id: n for user_id, n in sums if n}
 
 
 @pytest.fixture
@@ -293,14 +309,15 @@ def test_compaction_keeps_the_sums_and_drops_the_keys_that_sum_to_nothing(world,
     gone = create(run, agent, ca, type="complaint")
     gone = assign(run, dispatcher, gone, team_id=org["b"].pk)
     gone.delete()
-    sums = summed()
+    sums, holding = summed(), held()
+    assert holding == {agent.pk: 1}  # the kept request, open again, is the agent's
     before = row_count()
     now = timezone.now()
     figures = selectors.dashboard(actor=world["admin"], now=now)
     result = rollup.compact()
     assert (result.rows_before, result.rows_after) == (before, row_count())
-    assert summed() == sums == live()
-    keys = len(sums[0]) + len(sums[1])
+    assert summed() == sums == live() and held() == holding
+    keys = len(sums[0]) + len(sums[1]) + len(holding)
     assert row_count() == keys < before  # one row per key, none for a key that sums to 0
     assert not ReceivedCount.objects.filter(n=0).exists() and not ResolvedCount.objects.filter(n=0).exists()
     assert not ReceivedCount.objects.filter(type="complaint").exists()
@@ -318,8 +335,18 @@ def test_the_nightly_task_compacts(world, run):
     move(run, world["agent"], request, "cancel")
     assert row_count() > len(summed()[0])
     rollup_compact.call_local()
-    assert row_count() == len(summed()[0]) + len(summed()[1])
+    assert row_count() == len(summed()[0]) + len(summed()[1]) + len(held())
     assert_exact()
+
+
+def run_filling(migration: str) -> None:
+    """Run a migration's `fill` on the test database's rows, as the migration did on the first ones."""
+
+    def execute(sql: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+
+    importlib.import_module(migration).fill(None, SimpleNamespace(connection=connection, execute=execute))
 
 
 def test_the_migrations_filling_equals_the_live_counts(world, run):
@@ -332,23 +359,36 @@ def test_the_migrations_filling_equals_the_live_counts(world, run):
             move(run, agent, request, "resolve")
     ReceivedCount.objects.all().delete()
     ResolvedCount.objects.all().delete()
-    migration = importlib.import_module("aftersales.reports.migrations.0001_rollup")
-
-    def execute(sql: str) -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-
-    migration.fill(None, SimpleNamespace(connection=connection, execute=execute))
+    run_filling("aftersales.reports.migrations.0001_rollup")
     assert ResolvedCount.objects.exists()
-    assert row_count() == len(summed()[0]) + len(summed()[1])  # one grouped row per key
+    assert row_count() - OpenLoad.objects.count() == len(summed()[0]) + len(summed()[1])  # one row per key
     assert_exact()
+
+
+def test_the_open_load_migrations_filling_equals_the_live_counts(world, run):
+    agent, dispatcher = world["agent"], world["dispatcher"]
+    for i, customer in enumerate(world["customers"] * 2):
+        request = assign(run, dispatcher, create(run, agent, customer), assignee_id=(agent, dispatcher)[i % 2].pk)
+        if i % 3 == 0:
+            move(run, agent, request, "resolve")
+    expected = live_held()
+    assert len(expected) == 2
+    OpenLoad.objects.all().delete()
+    run_filling("aftersales.service.migrations.0010_open_load")
+    assert OpenLoad.objects.count() == 2 and held() == expected  # one grouped row per person
+
+
+def test_the_open_load_triggers_know_the_open_states():
+    migration = importlib.import_module("aftersales.service.migrations.0010_open_load")
+    # A state added to rules.OPEN needs a migration that makes the triggers again with it.
+    assert set(migration.OPEN_STATES) == service_rules.OPEN
 
 
 def test_deleting_every_request_leaves_nothing_to_count(world, run):
     for customer in world["customers"]:
         move(run, world["agent"], create(run, world["agent"], customer), "resolve")
     ServiceRequest.objects.all().delete()
-    assert summed() == ({}, {})
+    assert summed() == ({}, {}) and held() == {}
     if connection.vendor == "sqlite":  # a flush empties the tables in any order: the last delete clears it
         assert row_count() == 0
 
@@ -356,6 +396,8 @@ def test_deleting_every_request_leaves_nothing_to_count(world, run):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no TRUNCATE")
 def test_truncating_the_requests_empties_the_rollup(world, run):
     move(run, world["agent"], create(run, world["agent"], world["customers"][0]), "resolve")
+    assign(run, world["dispatcher"], create(run, world["agent"], world["customers"][1]), assignee_id=world["agent"].pk)
+    assert held() == {world["agent"].pk: 1}
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses pending foreign key checks
         cursor.execute("TRUNCATE service_servicerequest CASCADE")  # the tests' flush on PostgreSQL
@@ -372,5 +414,6 @@ def test_the_bench_loader_ends_with_an_exact_compact_rollup(db):
     out = _load()
     assert "rollup rows" in out
     assert ServiceRequest.objects.count() == 2500
-    assert row_count() == len(summed()[0]) + len(summed()[1])
+    assert row_count() == len(summed()[0]) + len(summed()[1]) + len(held())
     assert_exact()
+    assert held() != {}
