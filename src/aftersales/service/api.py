@@ -20,6 +20,7 @@ from aftersales.service.schemas import (
     EscalateIn,
     IncompleteOut,
     RateIn,
+    Ref,
     RequestDetailOut,
     RequestIn,
     RequestOut,
@@ -153,15 +154,26 @@ def request_detail(request: HttpRequest, request_id: int) -> dict[str, Any]:
     response={201: RequestDetailOut},
     summary="Take in a request; send an Idempotency-Key header so a retry never creates a second one",
 )
-def request_create(request: HttpRequest, payload: RequestIn) -> dict[str, Any]:
+def request_create(request: HttpRequest, payload: RequestIn) -> dict[str, Any] | RequestDetailOut:
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > 100:
         raise field_error("Idempotency-Key", "at most 100 characters")
     created, new = services.request_create(
         actor=request.user, data=services.RequestData(**payload.dict()), idempotency_key=key
     )
-    # A new request carries everything the answer shows; a replay is read back as stored.
-    return request_detail_out(created if new else selectors.request_get(actor=request.user, request_id=created.pk))
+    if not new:  # a replay: read back as stored
+        return request_detail_out(selectors.request_get(actor=request.user, request_id=created.pk))
+    return request_detail_as_is(request_detail_out(created))
+
+
+def request_detail_as_is(body: dict[str, Any]) -> RequestDetailOut:
+    """The answer of a new request made from its values as they are (ninja then only dumps it):
+    validating them again, which ninja does for a dict, took ~4 % of a create, for values made here of
+    the declared types already. test_api checks that the JSON is the validated answer's."""
+    refs = {
+        name: Ref.model_construct(**body[name]) if body[name] else None for name in ("customer", "org_unit", "assignee")
+    }
+    return RequestDetailOut.model_construct(**{**body, **refs})
 
 
 @router.put("/service-requests/{request_id}", response=RequestDetailOut, summary="Correct the judgment (send version)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
@@ -152,3 +153,33 @@ def test_the_list_sorts_by_time_limit_and_refuses_unknown_orders(org, make_user,
     assert [i["id"] for i in newest][:3] == [none, sooner, later]
     bad = client.get("/api/v1/service-requests?sort=random")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sort"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"register_now": False},
+        {"type": "consultation", "resolve_now": True, "resolution": "已电话解答"},
+        {"promised_at": "2030-12-03T10:00:00+08:00", "promise_note": "明早上门", "contact_name": "陈太"},
+    ],
+)
+def test_a_new_requests_answer_is_byte_for_byte_the_validated_one(org, make_user, api_client_for, monkeypatch, extra):
+    from aftersales.api import api
+    from aftersales.service import api as service_api
+    from aftersales.service.schemas import RequestDetailOut
+
+    _agent, _customer, body, client = setup(org, make_user, api_client_for)
+    values: list[dict] = []
+    as_is = service_api.request_detail_as_is
+    monkeypatch.setattr(service_api, "request_detail_as_is", lambda v: values.append(v) or as_is(v))
+    answer = post(client, "/api/v1/service-requests", {**body, **extra})
+    assert answer.status_code == 201 and len(values) == 1
+    validated = RequestDetailOut.model_validate(values[0]).model_dump()
+    rendered = api.renderer.render(None, validated, response_status=201)
+    assert answer.content == (rendered.encode() if isinstance(rendered, str) else rendered)
+    # And what the detail reads back from the database says the same (times as the database has them).
+    again = client.get(f"/api/v1/service-requests/{answer.json()['id']}").json()
+    assert {k: v for k, v in again.items() if not k.endswith("_at")} == {
+        k: v for k, v in answer.json().items() if not k.endswith("_at")
+    }
