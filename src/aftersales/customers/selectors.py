@@ -13,9 +13,10 @@ from aftersales.core.scoping import scope_by_unit
 from aftersales.customers import rules
 from aftersales.customers.models import Customer, CustomerAddress, CustomerPhone
 
-# A customer's phones, primary first — read by every create (search text, the SMS) and the request page:
-# compiled once (core.prepared). The caller has the customer from a scoped read already.
-_phones_of: Prepared[tuple[str, str]] = Prepared(
+# A customer's phones, primary first — read by every create (search text, the SMS; with other reads at
+# once, core.prepared.together) and the request page: compiled once (core.prepared). The caller has the
+# customer from a scoped read already.
+phones_of: Prepared[tuple[str, str]] = Prepared(
     lambda customer_id: (
         CustomerPhone.objects.filter(customer_id=customer_id)
         .order_by("-is_primary", "id")
@@ -26,7 +27,7 @@ _phones_of: Prepared[tuple[str, str]] = Prepared(
 
 def customer_phones(*, customer_id: int) -> list[tuple[str, str]]:
     """(number, kind) of each of the customer's phones, the primary one first."""
-    return _phones_of.all(customer_id=customer_id)
+    return phones_of.all(customer_id=customer_id)
 
 
 def customer_search_q(q: str) -> Q:

@@ -32,13 +32,13 @@ from aftersales.core.errors import (
 from aftersales.core.inserts import rows
 from aftersales.core.models import AuditAction, AuditEntry
 from aftersales.core.pipeline import pipelined
-from aftersales.core.prepared import Prepared
+from aftersales.core.prepared import Prepared, together
 from aftersales.core.scoping import visible_unit_ids
 from aftersales.core.sequences import reserve
 from aftersales.core.versioning import save_versioned
 from aftersales.customers.models import Customer
 from aftersales.customers.rules import normalise_phone
-from aftersales.customers.selectors import customer_phones
+from aftersales.customers.selectors import phones_of
 from aftersales.notifications.services import messages_store
 from aftersales.notifications.services import templates_for as message_templates_for
 from aftersales.service import rules, timers
@@ -143,7 +143,7 @@ class _Intake:
 
 
 # The customer of every create with their unit, compiled once (core.prepared); their phones, for the
-# search document and the first message, come from customers.selectors.customer_phones.
+# search document and the first message, from customers.selectors.phones_of (read with it at once).
 _intake_customer: Prepared[Customer] = Prepared(
     lambda pk: Customer.objects.select_related("org_unit").filter(pk=pk, merged_into__isnull=True).order_by("pk")[:1]
 )
@@ -152,7 +152,9 @@ _intake_customer: Prepared[Customer] = Prepared(
 _TYPES, _CHANNELS, _URGENCIES = frozenset(RequestType.values), frozenset(Channel.values), frozenset(Urgency.values)
 
 
-def _validate_request(actor: Any, data: RequestData) -> _Intake:
+def _validate_request(actor: Any, data: RequestData, *, customers: list[Customer] | None = None) -> _Intake:
+    """Check a request's data; `customers`: the rows of `_intake_customer` for it, when the caller has
+    read them already (with other reads at once)."""
     errors: list[FieldError] = []
     if data.type not in _TYPES:
         errors.append(FieldError("type", _("Choose one of the allowed values.")))
@@ -162,7 +164,9 @@ def _validate_request(actor: Any, data: RequestData) -> _Intake:
         errors.append(FieldError("urgency", _("Choose one of the allowed values.")))
     if not data.title.strip():
         errors.append(FieldError("title", _("Describe the problem in a short title.")))
-    customer = _intake_customer.first(pk=data.customer_id)
+    if customers is None:
+        customers = _intake_customer.all(pk=data.customer_id)
+    customer = customers[0] if customers else None
     if customer is None:
         errors.append(FieldError("customer_id", _("Unknown customer.")))
     unit = None
@@ -241,7 +245,17 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
     else:
         if actor is None or not actor.has_perm("service.add_servicerequest"):
             raise PermissionDenied()
-    intake = _validate_request(actor, data)
+    # What the create reads before anything else, asked at once (one round trip on PostgreSQL): the
+    # customer, their phones, and the request an idempotency key made already.
+    key_user = getattr(actor, "pk", None) if idempotency_key else None
+    reads: list[tuple[Prepared[Any], dict[str, Any]]] = [
+        (_intake_customer, {"pk": data.customer_id}),
+        (phones_of, {"customer_id": data.customer_id}),
+    ]
+    if key_user is not None:
+        reads.append((_replayed, {"user_id": key_user, "key": idempotency_key}))
+    customers, phones, *replayed = together(*reads)
+    intake = _validate_request(actor, data, customers=customers)
     customer, unit = intake.customer, intake.unit
     if not is_customer_actor(actor) and actor is not None:
         require_unit(actor, intake.owner.pk)
@@ -273,7 +287,6 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
         received_at=received,
         unit_path=owner.path,
     )
-    phones = customer_phones(customer_id=customer.pk)
     contact_phone = normalise_phone(data.contact_phone) if data.contact_phone else ""
     sms_to = contact_phone or next((number for number, kind in phones if kind == "mobile"), "")
     templates = message_templates_for(NEW_REQUEST_EVENTS)
@@ -312,8 +325,8 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     # A key seen before is a retry: it gets the request made the first time, and takes no number.
-    if idempotency_key:
-        replay = _idempotent_replay(actor, idempotency_key)
+    if replayed and replayed[0]:
+        replay = ServiceRequest.objects.filter(pk=replayed[0][0]).first()
         if replay is not None:
             return replay, False
     # The number and the request's key, reserved in a short transaction of their own (core.sequences),

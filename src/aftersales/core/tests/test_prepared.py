@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from tests import factories
 
 from aftersales.accounts.models import OrgUnit
-from aftersales.core.prepared import Prepared
+from aftersales.core.prepared import Prepared, together
 from aftersales.customers.models import Customer, CustomerPhone
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +185,70 @@ def test_each_thread_compiles_for_its_own_connection(people):
     thread.join()
     assert found == [[]]
     assert query.first(pk=people["chen"].pk) is not None
+
+
+# --- several reads at once ---------------------------------------------------------------------
+
+
+def phones_of_customer() -> Prepared[tuple[str, str]]:
+    return Prepared(
+        lambda customer_id: (
+            CustomerPhone.objects.filter(customer_id=customer_id)
+            .order_by("-is_primary", "id")
+            .values_list("number", "kind")
+        )
+    )
+
+
+@pytest.fixture
+def pipelines(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times psycopg's pipeline mode was entered (PostgreSQL only; SQLite has none)."""
+    entered: list[int] = []
+    if connection.vendor != "postgresql":
+        return entered
+    connection.ensure_connection()
+    raw = type(connection.connection)
+    original = raw.pipeline
+
+    def counted(self: Any) -> Any:
+        entered.append(1)
+        return original(self)
+
+    monkeypatch.setattr(raw, "pipeline", counted)
+    return entered
+
+
+@pytest.mark.parametrize("in_transaction", [False, True])
+def test_reads_together_give_what_each_gives_alone(people, pipelines, in_transaction):
+    from django.db import transaction
+
+    customers, phones = customer_with_unit(), phones_of_customer()
+    chen, li = people["chen"], people["li"]
+    alone = [customers.all(pk=chen.pk), phones.all(customer_id=chen.pk), phones.all(customer_id=li.pk)]
+    with transaction.atomic() if in_transaction else nullcontext(), CaptureQueriesContext(connection) as queries:
+        found = together(
+            (customers, {"pk": chen.pk}), (phones, {"customer_id": chen.pk}), (phones, {"customer_id": li.pk})
+        )
+    assert len(queries) == 3  # each statement counted as before
+    assert [len(rows) for rows in found] == [1, 2, 1]
+    same_fields(found[0][0], alone[0][0])
+    assert found[0][0].org_unit.name == alone[0][0].org_unit.name  # select_related populated
+    assert found[1:] == alone[1:]
+    assert pipelines == ([1] if connection.vendor == "postgresql" else [])
+
+
+def test_a_read_the_orm_must_answer_makes_them_go_one_by_one(people, pipelines):
+    customers, phones = customer_with_unit(), phones_of_customer()
+    chen = people["chen"]
+    customers.all(pk=chen.pk)  # compiled for an int key: a str one falls back to the ORM
+    found = together((customers, {"pk": str(chen.pk)}), (phones, {"customer_id": chen.pk}), (customers, {"pk": 0}))
+    assert [c.pk for c in found[0]] == [chen.pk] and len(found[1]) == 2 and found[2] == []
+    assert pipelines == []
+
+
+def test_reads_of_two_databases_are_refused():
+    with pytest.raises(ValueError, match="one database"):
+        together(
+            (customer_with_unit(), {"pk": 1}),
+            (Prepared(lambda pk: Customer.objects.filter(pk=pk), using="x"), {"pk": 1}),
+        )
