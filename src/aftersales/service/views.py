@@ -433,7 +433,11 @@ def _judgment_initial(sr: ServiceRequest) -> dict[str, Any]:
 
 
 def _customer_units(request: HttpRequest, customer_id: int, extra: SoldUnit | None = None) -> list[SoldUnit]:
-    units = list(catalog_selectors.unit_list(actor=request.user, customer_id=customer_id)[:50])
+    """The customer's units for the judgment form's choice (serial and model code: the list's other
+    joined rows — the model's line and warranty, the customer, the store — were a third of the
+    request page's Python besides the templates)."""
+    visible = catalog_selectors.unit_list(actor=request.user, customer_id=customer_id)
+    units = list(visible.select_related(None).select_related("product_model")[:50])
     if extra is not None and all(u.pk != extra.pk for u in units):
         units.insert(0, extra)
     return units

@@ -625,3 +625,17 @@ def test_queue_counts_of_someone_who_sees_nothing(world, make_user):
     portal = make_user("customer", None, kind=UserKind.CUSTOMER)  # no customer record: sees nothing
     counts = selectors.queue_counts(actor=portal)
     assert counts["open"] == 0 and counts["mine"] == 0 and counts["all"] is None
+
+
+def test_the_judgment_form_offers_the_customers_units_by_serial_and_model(world, ui_client_for):
+    second = factories.sold_unit(
+        world["agent"], world["model"], world["customer"], world["org"]["a"], serial="JS-0002", sale_date=None
+    )
+    other = factories.customer(world["agent"], world["org"]["a"], name="张女士", phone="13900000000")
+    theirs = factories.sold_unit(world["agent"], world["model"], other, world["org"]["a"], serial="JS-9999")
+    sr = create(world)
+    page = ui_client_for(world["agent"]).get(f"/service/{sr.pk}/").content.decode()
+    code = world["model"].code
+    for unit in (world["unit"], second):
+        assert f'<option value="{unit.pk}"' in page and f"{unit.serial} · {code}" in page
+    assert theirs.serial not in page  # another customer's unit
