@@ -16,19 +16,18 @@ the thread is not running.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from django.conf import settings
 
-from aftersales.core.sqlite_backend.base import write_queue
+from aftersales.core.sqlite_backend.base import lock_if_free, write_queue
 
 logger = logging.getLogger(__name__)
 
@@ -90,20 +89,10 @@ def checkpoint_and_restart(connection: sqlite3.Connection, path: str) -> tuple[i
             connection.execute("PRAGMA busy_timeout = 0")
 
 
-@contextmanager
-def _turn(path: str) -> Iterator[bool]:
+def _turn(path: str) -> AbstractContextManager[bool]:
     """Whether this process's thread has the checkpointing to itself now (the other workers' threads
     skip a round rather than copy and fsync beside it)."""
-    fd = os.open(path + ".checkpointlock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)
+    return lock_if_free(path + ".checkpointlock")
 
 
 def _loop(path: str, seconds: float) -> None:

@@ -222,8 +222,12 @@ def _idempotent_replay(actor: Any, key: str) -> ServiceRequest | None:
     user_id = getattr(actor, "pk", None)
     if user_id is None:
         return None
-    request_id = _replayed.first(user_id=user_id, key=key)
-    return ServiceRequest.objects.filter(pk=request_id).first() if request_id is not None else None
+    return _replay_of(_replayed.all(user_id=user_id, key=key))
+
+
+def _replay_of(found: list[int]) -> ServiceRequest | None:
+    """The request a key made, from `_replayed`'s rows (none: the key is new)."""
+    return ServiceRequest.objects.filter(pk=found[0]).first() if found else None
 
 
 def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") -> tuple[ServiceRequest, bool]:
@@ -325,10 +329,9 @@ def request_create(*, actor: Any, data: RequestData, idempotency_key: str = "") 
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     # A key seen before is a retry: it gets the request made the first time, and takes no number.
-    if replayed and replayed[0]:
-        replay = ServiceRequest.objects.filter(pk=replayed[0][0]).first()
-        if replay is not None:
-            return replay, False
+    replay = _replay_of(replayed[0]) if replayed else None
+    if replay is not None:
+        return replay, False
     # The number and the request's key, reserved in a short transaction of their own (core.sequences),
     # so that every row they go into is built here, before the write: that holds SQLite's write lock,
     # and the next create waits for it, only for the statements themselves.

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 import sqlite3
 import threading
 import time
@@ -41,16 +40,8 @@ def lock_path() -> str:
 
 def lock_is_free() -> bool:
     """Whether another open file description could take the lock now (then gives it back)."""
-    fd = os.open(lock_path(), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return True
-    finally:
-        os.close(fd)
+    with base.lock_if_free(lock_path()) as free:
+        return free
 
 
 def held() -> bool:

@@ -184,15 +184,8 @@ def test_a_reader_inside_the_log_only_delays_the_restart(tmp_path, monkeypatch):
 
 
 def base_lock_is_free(path: Path) -> bool:
-    fd = os.open(base.write_lock_path(str(path)), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-    finally:
-        os.close(fd)
+    with base.lock_if_free(base.write_lock_path(str(path))) as free:
+        return free
 
 
 def test_one_process_checkpoints_at_a_time(tmp_path):
