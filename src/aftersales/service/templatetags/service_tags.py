@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django import template
@@ -21,11 +21,12 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from aftersales.customers.forms import options_html
 from aftersales.service.models import RequestType, Status, Urgency
 
 register = template.Library()
 
-STATUS_COLOURS = {
+STATUS_COLOURS: dict[str, str] = {
     Status.RECEIVED: "bg-azure-lt",
     Status.REGISTERED: "bg-blue-lt",
     Status.DISPATCHED: "bg-indigo-lt",
@@ -47,11 +48,6 @@ def _label(choices: type, value: str) -> str:
     return str(label) if label is not None else value
 
 
-def _short(value: dt.datetime | None) -> str:
-    """The queue's compact local time, as the `date:"m-d H:i"` filter writes it."""
-    return timezone.localtime(value).strftime("%m-%d %H:%M") if value else ""
-
-
 def _e(value: Any) -> str:
     """Escaped text for markup (Django's `escape` without its lazy-string wrapper: the rows escape
     some 400 values a page); markup already safe is kept."""
@@ -63,66 +59,102 @@ def _safe(markup: str) -> SafeString:
     return mark_safe(markup)  # noqa: S308 (every value in it is escaped by _e)
 
 
-@register.simple_tag
-def status_badge(r: Any) -> SafeString:
-    """The request's state as a coloured badge."""
-    colour = STATUS_COLOURS.get(r.status, "bg-secondary-lt")
-    return _safe(
-        f'<span class="badge {colour}" data-testid="status" data-status="{_e(r.status)}">'
-        f"{_e(_label(Status, r.status))}</span>"
+class _PerPage(dict[Any, str]):
+    """Markup that depends on one value only (a state's badge), built the first time a page needs it."""
+
+    def __init__(self, build: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.build = build
+
+    def __missing__(self, key: Any) -> str:
+        markup = self[key] = self.build(key)
+        return markup
+
+
+def _status_markup(status: str) -> str:
+    colour = STATUS_COLOURS.get(status, "bg-secondary-lt")
+    return (
+        f'<span class="badge {colour}" data-testid="status" data-status="{_e(status)}">'
+        f"{_e(_label(Status, status))}</span>"
     )
 
 
-@register.simple_tag
-def urgency_badge(r: Any) -> SafeString:
-    """The request's urgency as a badge."""
-    code = _e(r.urgency)
-    return _safe(
+def _urgency_markup(urgency: str) -> str:
+    code = _e(urgency)
+    return (
         f'<span class="badge badge-urgency-{code}" data-testid="urgency" data-urgency="{code}">'
-        f"{_e(_label(Urgency, r.urgency))}</span>"
+        f"{_e(_label(Urgency, urgency))}</span>"
     )
 
 
-@register.simple_tag
-def warranty_badge(r: Any) -> SafeString:
-    """In or out of warranty when received; a dash while unknown."""
-    if r.warranty_covered is True:
+def _warranty_markup(covered: bool | None) -> str:
+    if covered is True:
         title, label = _e(gettext("Under warranty when received")), _e(gettext("In warranty"))
-        return _safe(
+        return (
             f'<span class="badge bg-green-lt" data-testid="warranty" title="{title}">'
             f'<i class="ti ti-shield-check"></i> {label}</span>'
         )
-    if r.warranty_covered is False:
+    if covered is False:
         title, label = _e(gettext("Not under warranty when received")), _e(gettext("Out of warranty"))
-        return _safe(
+        return (
             f'<span class="badge bg-red-lt" data-testid="warranty" title="{title}">'
             f'<i class="ti ti-shield-x"></i> {label}</span>'
         )
     return _DASH
 
 
+@register.simple_tag
+def status_badge(r: Any) -> SafeString:
+    """The request's state as a coloured badge."""
+    return _safe(_status_markup(r.status))
+
+
+@register.simple_tag
+def urgency_badge(r: Any) -> SafeString:
+    """The request's urgency as a badge."""
+    return _safe(_urgency_markup(r.urgency))
+
+
+@register.simple_tag
+def warranty_badge(r: Any) -> SafeString:
+    """In or out of warranty when received; a dash while unknown."""
+    return _safe(_warranty_markup(r.warranty_covered))
+
+
 _LIMIT_ICONS = {"overdue": '<i class="ti ti-alarm me-1"></i>', "at_risk": '<i class="ti ti-hourglass-high me-1"></i>'}
+
+
+class _Words:
+    """The cells' fixed words in the active language, translated once a page rather than once a row."""
+
+    def __init__(self) -> None:
+        self.due = _e(gettext("due"))
+        self.paused = (
+            '<span class="limit limit-paused" data-testid="limit-paused"><i class="ti ti-player-pause me-1"></i>'
+            f"{_e(gettext('Paused'))}</span>"
+        )
+        self.late = _e(gettext("Past the promised time"))
+        self.escalated = f'<i class="ti ti-alert-triangle text-red ms-1" title="{_e(gettext("Escalated"))}"></i>'
+
+
+def _limit_markup(limit: Mapping[str, Any], words: _Words, tz: dt.tzinfo) -> str:
+    state = _e(limit["state"])
+    if state == "paused":
+        return words.paused
+    due = limit["due"]
+    if not due:
+        return _DASH
+    local = due.astimezone(tz)
+    return (
+        f'<span class="limit limit-{state}" data-testid="limit-{state}" title="{words.due} {local:%Y-%m-%d %H:%M}">'
+        f'{_LIMIT_ICONS.get(state, "")}{local:%m-%d %H:%M}<small class="d-block">{_e(limit["text"])}</small></span>'
+    )
 
 
 @register.simple_tag
 def limit_cell(limit: Mapping[str, Any]) -> SafeString:
     """The time-limit cell of `service.views.limit_cell`: paused, due time with what is left, or a dash."""
-    state = _e(limit["state"])
-    if state == "paused":
-        paused = _e(gettext("Paused"))
-        return _safe(
-            '<span class="limit limit-paused" data-testid="limit-paused"><i class="ti ti-player-pause me-1"></i>'
-            f"{paused}</span>"
-        )
-    due = limit["due"]
-    if not due:
-        return _DASH
-    full = timezone.localtime(due).strftime("%Y-%m-%d %H:%M")
-    due_word = _e(gettext("due"))
-    return _safe(
-        f'<span class="limit limit-{state}" data-testid="limit-{state}" title="{due_word} {full}">'
-        f'{_LIMIT_ICONS.get(state, "")}{_short(due)}<small class="d-block">{_e(limit["text"])}</small></span>'
-    )
+    return _safe(_limit_markup(limit, _Words(), timezone.get_current_timezone()))
 
 
 def _detail_url_maker() -> Any:
@@ -132,16 +164,16 @@ def _detail_url_maker() -> Any:
     return lambda pk: f"{head}{pk}{tail}"
 
 
-def _promised_cell(r: Any, overdue: bool) -> SafeString:
-    if not r.promised_at:
+def _promised_markup(promised_at: dt.datetime | None, overdue: bool, words: _Words, tz: dt.tzinfo) -> str:
+    if not promised_at:
         return _DASH
+    when = f"{promised_at.astimezone(tz):%m-%d %H:%M}"
     if overdue:
-        title = _e(gettext("Past the promised time"))
-        return _safe(
-            f'<span class="overdue" data-testid="overdue" title="{title}">'
-            f'<i class="ti ti-clock-exclamation me-1"></i>{_short(r.promised_at)}</span>'
+        return (
+            f'<span class="overdue" data-testid="overdue" title="{words.late}">'
+            f'<i class="ti ti-clock-exclamation me-1"></i>{when}</span>'
         )
-    return _safe(f'<span class="">{_short(r.promised_at)}</span>')
+    return f'<span class="">{when}</span>'
 
 
 _ROW = (
@@ -168,36 +200,56 @@ _ROW = (
 
 @register.simple_tag
 def queue_rows(rows: Iterable[Mapping[str, Any]]) -> SafeString:
-    """The workbench table's rows: `rows` as built by `service.views.workbench` ({r, overdue, limit})."""
+    """The workbench table's rows: `rows` as built by `service.views.workbench` ({r, overdue, limit}).
+
+    What people typed (number, title, names) is escaped per row; everything that depends on a code
+    only (badges, type labels, fixed words) is built once a page and reused."""
     url = _detail_url_maker()
-    escalated = format_html('<i class="ti ti-alert-triangle text-red ms-1" title="{}"></i>', gettext("Escalated"))
+    tz = timezone.get_current_timezone()
+    words = _Words()
+    statuses, urgencies, warranties = _PerPage(_status_markup), _PerPage(_urgency_markup), _PerPage(_warranty_markup)
+    types = _PerPage(lambda code: _e(_label(RequestType, code)))
     out = []
     for row in rows:
         r = row["r"]
-        values = {
-            "urgency_code": r.urgency,
-            "number": r.number,
-            "pk": r.pk,
-            "version": r.version,
-            "url": url(r.pk),
-            "escalated": escalated if r.is_escalated else "",
-            "title": r.title,
-            "customer": r.customer.name,
-            "type": _label(RequestType, r.type),
-            "urgency": urgency_badge(r),
-            "status": status_badge(r),
-            "assignee": r.assignee.display_name if r.assignee_id else "—",
-            "team": r.org_unit.name,
-            "received": _short(r.received_at),
-            "limit": limit_cell(row["limit"]),
-            "promised": _promised_cell(r, row["overdue"]),
-            "warranty": warranty_badge(r),
-        }
-        out.append(_ROW.format_map({key: _e(value) for key, value in values.items()}))
+        number = _e(r.number)
+        out.append(
+            _ROW.format(
+                urgency_code=_e(r.urgency),
+                number=number,
+                pk=int(r.pk),
+                version=int(r.version),
+                url=url(r.pk),
+                escalated=words.escalated if r.is_escalated else "",
+                title=_e(r.title),
+                customer=_e(r.customer.name),
+                type=types[r.type],
+                urgency=urgencies[r.urgency],
+                status=statuses[r.status],
+                assignee=_e(r.assignee.display_name) if r.assignee_id else "—",
+                team=_e(r.org_unit.name),
+                received=f"{r.received_at.astimezone(tz):%m-%d %H:%M}" if r.received_at else "",
+                limit=_limit_markup(row["limit"], words, tz),
+                promised=_promised_markup(r.promised_at, row["overdue"], words, tz),
+                warranty=warranties[r.warranty_covered],
+            )
+        )
     if not out:
         return format_html(
             '<tr><td colspan="13" class="text-center text-secondary py-5" data-testid="queue-empty">'
             '<i class="ti ti-inbox fs-1 d-block mb-2"></i>{}</td></tr>',
             gettext("No requests in this queue."),
         )
-    return mark_safe("".join(out))  # noqa: S308 (every value above is escaped by _e)
+    return mark_safe("".join(out))  # noqa: S308 (every value above is escaped by _e or built here)
+
+
+@register.simple_tag
+def staff_options(staff: Iterable[Any]) -> SafeString:
+    """The bulk bar's people as `<option>`s ("name · unit"): a team's whole staff, written in Python."""
+    return options_html((u.pk, f"{u.display_name} · {u.org_unit or ''}") for u in staff)
+
+
+@register.simple_tag
+def team_options(teams: Iterable[Any]) -> SafeString:
+    """The bulk bar's teams as `<option>`s."""
+    return options_html((t.pk, t.name) for t in teams)

@@ -183,3 +183,23 @@ def test_the_tags_work_from_a_template():
     )
     assert rendered.startswith('<span class="badge bg-cyan-lt"')
     assert 'data-testid="queue-row"' in rendered
+
+
+def test_the_bulk_bar_options_name_people_with_their_unit_and_escape():
+    staff = [
+        SimpleNamespace(pk=7, display_name="王<师傅>", org_unit="昆明网点"),
+        SimpleNamespace(pk=8, display_name="李四", org_unit=None),
+    ]
+    html = tags.staff_options(staff)
+    assert html == ('<option value="7">王&lt;师傅&gt; · 昆明网点</option><option value="8">李四 · </option>')
+    teams = [SimpleNamespace(pk=3, name="A&B 服务部")]
+    assert tags.team_options(teams) == '<option value="3">A&amp;B 服务部</option>'
+    assert tags.staff_options([]) == "" and tags.team_options([]) == ""
+
+
+def test_badges_built_once_a_page_are_the_same_on_every_row():
+    rows = [row(request(pk=i, status=s, urgency=u)) for i, (s, u) in enumerate([("resolved", "urgent")] * 3)]
+    html = tags.queue_rows(rows)
+    assert html.count('data-status="resolved">Resolved</span>') == 3
+    assert html.count('data-urgency="urgent">Urgent</span>') == 3
+    assert [f'value="{i}:3"' in html for i in range(3)] == [True] * 3
