@@ -21,7 +21,7 @@ from tests import factories
 
 from aftersales.accounts.models import UserKind
 from aftersales.core import pagination
-from aftersales.core.pagination import COUNTER_ATTRIBUTE, Shaped, capped_count
+from aftersales.core.pagination import COUNTER_ATTRIBUTE, PAGER_ATTRIBUTE, Shaped, capped_count, page_rows
 from aftersales.customers.models import Customer
 from aftersales.service import api, search, selectors, services
 from aftersales.service.models import ServiceRequest
@@ -267,6 +267,128 @@ def test_pg_capped_count_restores_the_planner_settings_in_an_outer_transaction(w
     # The newest-first step ran without bitmap scans and parallel workers, the second the planner's way.
     assert seen == [("off", "0"), before]
     assert (show("enable_bitmapscan"), show("max_parallel_workers_per_gather")) == before
+
+
+# --- pages of a search read newest first (PAGER_ATTRIBUTE, pg_newest_page) ------------------------------
+
+
+def test_page_rows_reads_ids_with_the_lists_own_reader_and_falls_back_without_one(world):
+    made = leaks(world, 4)
+    qs = ServiceRequest.objects.order_by("-id").select_related("customer")
+    calls: list[tuple[int, int]] = []
+
+    def reader(qs: QuerySet[Any], start: int, stop: int) -> list[int] | None:
+        calls.append((start, stop))
+        return [made[0].pk, made[2].pk] if start == 0 else None
+
+    setattr(qs.query, PAGER_ATTRIBUTE, reader)
+    assert [r.pk for r in page_rows(qs, 0, 2)] == [made[0].pk, made[2].pk]  # in the reader's order
+    assert [r.pk for r in page_rows(qs, 2, 4)] == [made[1].pk, made[0].pk]  # None: the ordinary read
+    assert calls == [(0, 2), (2, 4)]
+    # A list without select_related is read through the reader too.
+    plain = ServiceRequest.objects.order_by("-id")
+    setattr(plain.query, PAGER_ATTRIBUTE, reader)
+    assert [r.pk for r in page_rows(plain, 0, 2)] == [made[0].pk, made[2].pk]
+
+
+def newest(query: str) -> QuerySet[ServiceRequest]:
+    return selectors.request_sorted(pg_search(query), "newest", searched=True)
+
+
+def planners_page(qs: QuerySet[ServiceRequest], start: int, stop: int) -> list[int]:
+    return list(qs.values_list("pk", flat=True)[start:stop])
+
+
+def page_ids(qs: QuerySet[ServiceRequest], start: int, stop: int) -> list[int]:
+    return [r.pk for r in page_rows(qs, start, stop)]
+
+
+@postgresql_only
+def test_a_common_phrases_page_is_read_among_the_newest_documents(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 4)
+    leaks(world, 3)
+    colds(world, 1)
+    recent = leaks(world, 3)  # three of the newest four match
+    qs = newest("漏水")
+    assert getattr(qs.query, PAGER_ATTRIBUTE) is search.pg_newest_page
+    assert search.pg_capped_count(qs, 2) == (2, True)
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "recent"
+    with CaptureQueriesContext(connection) as ctx:
+        page = page_ids(qs, 0, 2)
+    assert page == [recent[2].pk, recent[1].pk] == planners_page(qs, 0, 2)
+    reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "service_servicerequest"."id" AS')]
+    assert len(reads) == 1 and WINDOW in reads[0]
+    # A page the window cannot fill (the fourth match is older) is read the planner's way, the same rows.
+    assert page_ids(qs, 2, 5) == planners_page(qs, 2, 5)
+    assert search.pg_newest_page(qs, 2, 5) is None
+    # Clones do not carry the verdict: a list not counted yet tries the window too.
+    assert getattr(qs.filter(status="registered"), search.VERDICT_ATTRIBUTE, None) is None
+    assert search.pg_newest_page(qs.all(), 0, 3) == [r.pk for r in reversed(recent)]
+
+
+@postgresql_only
+def test_a_rare_phrases_page_is_read_from_its_matches_first(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 2)
+    old = leaks(world, 2)
+    colds(world, 3)
+    qs = newest("漏水")
+    assert search.pg_capped_count(qs, 10) == (2, False)
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "rare"
+    seen: list[str] = []
+    original = QuerySet._fetch_all
+
+    def fetch(self: QuerySet[Any]) -> None:
+        seen.append(show("enable_indexscan"))
+        original(self)
+
+    with transaction.atomic():
+        monkeypatch.setattr(QuerySet, "_fetch_all", fetch)
+        ids = search.pg_newest_page(qs, 0, 20)
+        monkeypatch.setattr(QuerySet, "_fetch_all", original)
+        assert show("enable_indexscan") == "on"  # restored inside the caller's transaction
+    assert ids == [old[1].pk, old[0].pk] == planners_page(qs, 0, 20)
+    assert seen and set(seen) == {"off"}
+    # Nothing to find: an empty page, whatever the planner guessed.
+    nothing = newest("13812")
+    assert search.pg_capped_count(nothing, 10) == (0, False)
+    assert search.pg_newest_page(nothing, 0, 20) == []
+
+
+@postgresql_only
+def test_many_older_matches_and_other_orders_are_read_the_planners_way(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 2)
+    older = leaks(world, 4)
+    colds(world, 2)
+    qs = newest("漏水")
+    assert search.pg_capped_count(qs, 3) == (3, True)
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "older"
+    assert search.pg_newest_page(qs, 0, 2) is None
+    assert page_ids(qs, 0, 2) == [older[3].pk, older[2].pk]
+    by_due = selectors.request_sorted(pg_search("漏水"), "due", searched=True)
+    assert search.pg_newest_page(by_due, 0, 2) is None
+    assert search.pg_newest_page(qs, 3, 3) is None
+
+
+@pytest.mark.parametrize("cap", [1, 3, 200])  # each way of reading a page on PostgreSQL: recent, older, rare
+def test_the_api_lists_a_search_newest_first_however_its_page_is_read(world, api_client_for, monkeypatch, cap):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 3)
+    monkeypatch.setattr(api, "SEARCH_COUNT_CAP", cap)
+    client = api_client_for(world["manager"])
+    old_leaks = leaks(world, 2)
+    cold = colds(world, 4)
+    new_leaks = leaks(world, 2)
+    for query, expected in (
+        ("漏水", [*reversed(new_leaks), *reversed(old_leaks)]),
+        ("不制冷", list(reversed(cold))),
+        ("13812", []),
+    ):
+        for size in (1, 2, 3, 10):
+            listed: list[int] = []
+            for number in (1, 2, 3, 4):
+                response = client.get(f"{LIST}?q={query}&page_size={size}&page={number}")
+                assert response.status_code == 200, response.content
+                listed += [row["id"] for row in response.json()["items"]]
+            assert listed == [r.pk for r in expected][: size * 4], (query, size)
 
 
 # --- the API's count and count_capped ---------------------------------------------------------------------
