@@ -171,7 +171,8 @@ def _timeline_rows(entries: list[TimelineEntry], user: Any) -> list[dict[str, An
         elif entry.kind == EntryKind.STATUS:
             headline = str(rules.ACTION_TEXT.get(entry.data.get("action", ""), ""))
         rating = entry.data.get("rating") if entry.kind == EntryKind.CUSTOMER else None
-        if not (headline or text or rating or entry.attachments.all()):
+        files = service_selectors.entry_files(entry)
+        if not (headline or text or rating or files):
             continue
         rows.append(
             {
@@ -182,7 +183,7 @@ def _timeline_rows(entries: list[TimelineEntry], user: Any) -> list[dict[str, An
                 "text": text,
                 "rating": rating,
                 "icon": _ICONS.get(str(entry.kind), "ti-point"),
-                "attachments": list(entry.attachments.all()),
+                "attachments": files,
             }
         )
     return rows

@@ -102,7 +102,7 @@ def entry_out(e: TimelineEntry) -> dict[str, Any]:
                 "size": a.size,
                 "url": reverse("service:attachment", args=[a.pk]),
             }
-            for a in e.attachments.all()
+            for a in selectors.entry_files(e)
         ],
     }
 

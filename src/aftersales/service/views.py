@@ -411,7 +411,7 @@ def entry_view(entry: TimelineEntry) -> dict[str, Any]:
         "icon": icon,
         "title": title,
         "body": entry.body,
-        "attachments": list(entry.attachments.all()),
+        "attachments": selectors.entry_files(entry),
         "internal": not entry.is_public,
     }
 

@@ -591,3 +591,41 @@ def test_can_see_is_the_scope_for_every_kind_of_actor(world, org, make_user):
                         selectors.request_get(actor=actor, request_id=r.pk)
     # The shapes above reach both sides of the rule for someone.
     assert any(0 < len(selectors.scoped(a)) < len(every) for a in actors if a is not None)
+
+
+def test_the_timeline_gives_each_entry_its_own_files_and_customers_only_public_ones(world, make_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from aftersales.accounts.models import UserKind
+
+    def jpeg(name: str) -> SimpleUploadedFile:
+        return SimpleUploadedFile(name, b"\xff\xd8\xff fake jpeg", content_type="image/jpeg")
+
+    request = create(world, attachments=(jpeg("报修.jpg"),))  # an intake file: on no entry
+    note = services.request_comment(
+        actor=world["agent"], request=request, body="内部", public=False, attachments=(jpeg("内部.jpg"),)
+    )
+    reply = services.request_comment(
+        actor=world["agent"], request=request, body="已安排", public=True, attachments=(jpeg("一.jpg"), jpeg("二.jpg"))
+    )
+    bare = services.request_comment(actor=world["agent"], request=request, body="无附件", public=True)
+    with CaptureQueriesContext(connection) as ctx:
+        staff = {e.pk: e for e in selectors.timeline(actor=world["agent"], request=request)}
+    assert len(ctx.captured_queries) == 2  # entries and files, however many entries
+    assert list(staff) == sorted(staff)
+    assert [f.original_name for f in staff[note.pk].files] == ["内部.jpg"]
+    assert [f.original_name for f in staff[reply.pk].files] == ["一.jpg", "二.jpg"]
+    assert staff[bare.pk].files == []
+    assert all(f.original_name != "报修.jpg" for e in staff.values() for f in e.files)
+    assert staff[reply.pk].author == world["agent"]
+
+    portal = make_user("customer", None, kind=UserKind.CUSTOMER)
+    Customer.objects.filter(pk=world["customer"].pk).update(portal_user=portal)
+    portal = type(portal).objects.get(pk=portal.pk)
+    public = {e.pk: e for e in selectors.timeline(actor=portal, request=request)}
+    assert note.pk not in public and reply.pk in public
+    assert [f.original_name for f in public[reply.pk].files] == ["一.jpg", "二.jpg"]
+    # An entry read elsewhere (just written) has its files read when asked for.
+    assert [f.original_name for f in selectors.entry_files(reply)] == ["一.jpg", "二.jpg"]
+    assert selectors.entry_files(public[reply.pk]) is public[reply.pk].files
