@@ -310,7 +310,8 @@ def test_a_common_phrases_page_is_read_among_the_newest_documents(world, monkeyp
     colds(world, 1)
     recent = leaks(world, 3)  # three of the newest four match
     qs = newest("漏水")
-    assert getattr(qs.query, PAGER_ATTRIBUTE) is search.pg_newest_page
+    pager = getattr(qs.query, PAGER_ATTRIBUTE)
+    assert pager.func is search.pg_newest_page and pager.keywords == {"matches_first": True}
     assert search.pg_capped_count(qs, 2) == (2, True)
     assert getattr(qs, search.VERDICT_ATTRIBUTE) == "recent"
     with CaptureQueriesContext(connection) as ctx:
@@ -352,6 +353,14 @@ def test_a_rare_phrases_page_is_read_from_its_matches_first(world, monkeypatch):
     nothing = newest("13812")
     assert search.pg_capped_count(nothing, 10) == (0, False)
     assert search.pg_newest_page(nothing, 0, 20) == []
+    # With other filters a few matches may be a few of very many: the planner's way.
+    assert search.pg_newest_page(qs, 0, 20, matches_first=False) is None
+    monkeypatch.setattr(search, "FILTER_FIRST_MAX", 0)  # the filtered rows are "many": the index joined
+    listed = selectors.request_list(actor=world["manager"], q="漏水", status="registered", sort="newest")
+    assert getattr(listed.query, PAGER_ATTRIBUTE).keywords == {"matches_first": False}
+    assert getattr(selectors.request_list(actor=world["manager"], q="漏水").query, PAGER_ATTRIBUTE).keywords == {
+        "matches_first": True
+    }
 
 
 @postgresql_only
