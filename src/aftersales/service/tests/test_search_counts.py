@@ -378,6 +378,28 @@ def test_many_older_matches_and_other_orders_are_read_the_planners_way(world, mo
     assert search.pg_newest_page(qs, 3, 3) is None
 
 
+@postgresql_only
+def test_a_page_the_count_saw_among_the_newest_documents_is_read_there(world, monkeypatch):
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 4)
+    older = leaks(world, 3)
+    colds(world, 2)
+    recent = leaks(world, 2)  # two matches among the newest four documents, three older ones
+    qs = newest("漏水")
+    assert search.pg_capped_count(qs, 2) == (2, True)
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "older"
+    assert getattr(qs, search.WINDOW_FOUND_ATTRIBUTE) == 2
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_newest_page(qs, 0, 2) == [recent[1].pk, recent[0].pk]
+    assert any(WINDOW in q["sql"] for q in ctx.captured_queries)
+    assert search.pg_newest_page(qs, 0, 3) is None  # the third row is older: the planner's way
+    assert page_ids(qs, 0, 4) == [recent[1].pk, recent[0].pk, older[2].pk, older[1].pk]
+    # Fewer matches than the cap, all of the page among the newest: read there too.
+    few = newest("漏水")
+    assert search.pg_capped_count(few, 10) == (5, False)
+    assert getattr(few, search.VERDICT_ATTRIBUTE) == "rare"
+    assert search.pg_newest_page(few, 0, 2, matches_first=False) == [recent[1].pk, recent[0].pk]
+
+
 @pytest.mark.parametrize("cap", [1, 3, 200])  # each way of reading a page on PostgreSQL: recent, older, rare
 def test_the_api_lists_a_search_newest_first_however_its_page_is_read(world, api_client_for, monkeypatch, cap):
     monkeypatch.setattr(search, "PG_COUNT_WINDOW", 3)
