@@ -29,9 +29,9 @@ hypothesis_settings.load_profile("aftersales")
 @pytest.fixture(autouse=True)
 def _fresh_config_cache() -> None:
     """Each test starts with an empty per-process configuration cache (core.config_cache) and without
-    the held start of PostgreSQL's search-count window (service.search)."""
+    what service.search holds per process (the search-count window's start, filter-first answers)."""
     config_cache.clear()
-    service_search.clear_window_floor()
+    service_search.clear_held()
 
 
 def make_unit(name: str, code: str, kind: str, parent: OrgUnit | None = None) -> OrgUnit:

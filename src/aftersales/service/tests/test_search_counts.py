@@ -714,3 +714,39 @@ def test_compacting_the_index_keeps_every_match(world):
     assert isinstance(search_index_compact_job.call_local(), int)
     assert ids(ServiceRequest.objects.filter(search.matching("漏水"))) == found
     assert len(ids(ServiceRequest.objects.filter(search.matching("不制冷")))) == 2
+
+
+def test_the_filter_first_answer_is_held_per_person_and_filters_for_a_while(world, monkeypatch, filter_first_calls):
+    monkeypatch.setattr(search, "FILTER_FIRST_MAX", 3)
+    made = leaks(world, 2)
+    manager = world["manager"]
+
+    def listed(actor: Any = manager, **kw: Any) -> tuple[set[int], int]:
+        with CaptureQueriesContext(connection) as ctx:
+            found = ids(selectors.request_list(actor=actor, status="registered", **kw))
+        return found, sum("COUNT(" in q["sql"] and "LIMIT 4)" in q["sql"] for q in ctx.captured_queries)
+
+    assert listed(q="漏水") == ({r.pk for r in made}, 1)  # counted: two rows, their text checked
+    assert filter_first_calls == ["漏水"]
+    # Other words under the same filters: the answer is held, not counted again.
+    assert listed(q="净水器") == ({r.pk for r in made}, 0)
+    assert filter_first_calls == ["漏水", "净水器"]
+    # The list grows past the limit: within the minute the held answer still gives the right rows.
+    made += leaks(world, 3)
+    assert listed(q="漏水") == ({r.pk for r in made}, 0)
+    assert filter_first_calls[-1] == "漏水" and len(filter_first_calls) == 3
+    # Other filters or another person: counted for themselves.
+    assert listed(q="漏水", urgency="normal")[1] == 1
+    assert listed(world["colleague"], q="漏水")[1] == 1
+    # An answer grown old is counted again: five rows now, the full-text index joined instead.
+    monkeypatch.setattr(search, "FILTER_FIRST_SECONDS", 0.0)
+    assert listed(q="漏水") == ({r.pk for r in made}, 1)
+    assert len(filter_first_calls) == 3
+
+
+def test_the_held_answers_are_bounded(world, monkeypatch):
+    monkeypatch.setattr(search, "FILTER_FIRST_HELD", 2)
+    qs = ServiceRequest.objects.all()
+    for n in range(3):
+        search.few_enough_to_filter_first(qs, key=("k", n))
+    assert len(search._few_enough) == 1  # dropped when full, then the new answer held
