@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from aftersales.core.errors import NotFound
@@ -30,17 +31,36 @@ def customer_phones(*, customer_id: int) -> list[tuple[str, str]]:
     return phones_of.all(customer_id=customer_id)
 
 
+def phone_digits(q: str) -> str:
+    """The digits of a search box that holds a phone number or part of one (3 or more digits; spaces,
+    dashes, brackets and + allowed), normalised as stored; "" for anything else."""
+    compact = re.sub(r"[\s\-()+]", "", q.strip())
+    return rules.normalise_phone(compact) if compact.isdigit() and len(compact) >= 3 else ""
+
+
+def customer_ids_by_phone(digits: str) -> QuerySet[CustomerPhone, Any]:
+    """Ids of customers with a phone that starts or ends with `digits` ("1234" → the last digits, 尾号,
+    an indexed prefix search on the reversed number; "138123" → the leading digits)."""
+    return CustomerPhone.objects.filter(
+        _starting("reversed_number", digits[::-1]) | _starting("number", digits)
+    ).values("customer_id")
+
+
+def _starting(field: str, digits: str) -> Q:
+    """`field` starts with `digits`, as its index can answer: SQLite's LIKE (case-insensitive, with an
+    escape) cannot use one — 40 ms over 240,000 phones — but the range of such numbers can;
+    PostgreSQL's LIKE uses the field's pattern index."""
+    if connection.vendor == "sqlite":
+        return Q(**{f"{field}__gte": digits, f"{field}__lt": digits[:-1] + chr(ord(digits[-1]) + 1)})
+    return Q(**{f"{field}__startswith": digits})
+
+
 def customer_search_q(q: str) -> Q:
     """What a search box means: a phone number (full, leading or last digits), a customer number, or a name."""
     q = q.strip()
-    compact = re.sub(r"[\s\-()+]", "", q)
-    if compact.isdigit() and len(compact) >= 3:
-        digits = rules.normalise_phone(compact)
-        # "1234" → last digits (an indexed prefix search on the reversed number); "138123" → leading digits.
-        phone_ids = CustomerPhone.objects.filter(
-            Q(reversed_number__startswith=digits[::-1]) | Q(number__startswith=digits)
-        ).values("customer_id")
-        return Q(pk__in=phone_ids)
+    digits = phone_digits(q)
+    if digits:
+        return Q(pk__in=customer_ids_by_phone(digits))
     return Q(name__icontains=q) | Q(code__iexact=q) | Q(company_credit_code__iexact=q)
 
 
