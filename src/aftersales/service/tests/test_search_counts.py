@@ -411,7 +411,7 @@ def test_the_api_lists_a_search_newest_first_however_its_page_is_read(world, api
     for query, expected in (
         ("漏水", [*reversed(new_leaks), *reversed(old_leaks)]),
         ("不制冷", list(reversed(cold))),
-        ("13812", []),
+        ("55555", []),  # digits no phone starts or ends with: a word, found nowhere
     ):
         for size in (1, 2, 3, 10):
             listed: list[int] = []
