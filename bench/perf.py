@@ -391,40 +391,24 @@ def scenarios(vendor: str, setup: dict[str, Any], quick: bool) -> list[Scenario]
             check=p95(30),
         ),
     ]
+    search_variants = [  # (key suffix, label, extra query string)
+        ("", "({length} chars), all requests", ""),
+        ("_state", "+ state", "&status=closed"),
+        ("_filtered", "+ team + state", f"&team_id={team}&status=closed"),
+    ]
     for length, word in SEARCHES:
-        q = quote(word)
-        result.append(
-            Scenario(
-                f"search{length}",
-                f"search {word} ({length} chars), all requests",
-                lambda rng, q=q: Call("GET", f"/api/v1/service-requests?q={q}", headers=api(head)),
-                requests=n(300),
-                target="p95 ≤ 50 ms",
-                check=p95(50),
+        for suffix, label, extra in search_variants:
+            url = f"/api/v1/service-requests?q={quote(word)}{extra}"
+            result.append(
+                Scenario(
+                    f"search{length}{suffix}",
+                    f"search {word} {label.format(length=length)}",
+                    lambda rng, url=url: Call("GET", url, headers=api(head)),
+                    requests=n(300),
+                    target="p95 ≤ 50 ms",
+                    check=p95(50),
+                )
             )
-        )
-        result.append(
-            Scenario(
-                f"search{length}_state",
-                f"search {word} + state",
-                lambda rng, q=q: Call("GET", f"/api/v1/service-requests?q={q}&status=closed", headers=api(head)),
-                requests=n(300),
-                target="p95 ≤ 50 ms",
-                check=p95(50),
-            )
-        )
-        result.append(
-            Scenario(
-                f"search{length}_filtered",
-                f"search {word} + team + state",
-                lambda rng, q=q: Call(
-                    "GET", f"/api/v1/service-requests?q={q}&team_id={team}&status=closed", headers=api(head)
-                ),
-                requests=n(300),
-                target="p95 ≤ 50 ms",
-                check=p95(50),
-            )
-        )
     result += [
         Scenario(
             "dashboard",

@@ -27,6 +27,13 @@ def normalise_phone(raw: str) -> str:
     return digits
 
 
+def phone_digits(query: str) -> str:
+    """The digits of a search box that holds a phone number or part of one (3 or more digits; spaces,
+    dashes, brackets and + allowed), normalised as stored; "" for anything else."""
+    compact = re.sub(r"[\s\-()+]", "", query.strip())
+    return normalise_phone(compact) if compact.isdigit() and len(compact) >= 3 else ""
+
+
 def phone_kind(number: str) -> str | None:
     """ "mobile", "landline", or None when the normalised number is neither."""
     if _MOBILE.match(number):

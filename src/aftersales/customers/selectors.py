@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import connection
@@ -31,13 +30,6 @@ def customer_phones(*, customer_id: int) -> list[tuple[str, str]]:
     return phones_of.all(customer_id=customer_id)
 
 
-def phone_digits(q: str) -> str:
-    """The digits of a search box that holds a phone number or part of one (3 or more digits; spaces,
-    dashes, brackets and + allowed), normalised as stored; "" for anything else."""
-    compact = re.sub(r"[\s\-()+]", "", q.strip())
-    return rules.normalise_phone(compact) if compact.isdigit() and len(compact) >= 3 else ""
-
-
 def customer_ids_by_phone(digits: str) -> QuerySet[CustomerPhone, Any]:
     """Ids of customers with a phone that starts or ends with `digits` ("1234" → the last digits, 尾号,
     an indexed prefix search on the reversed number; "138123" → the leading digits)."""
@@ -58,7 +50,7 @@ def _starting(field: str, digits: str) -> Q:
 def customer_search_q(q: str) -> Q:
     """What a search box means: a phone number (full, leading or last digits), a customer number, or a name."""
     q = q.strip()
-    digits = phone_digits(q)
+    digits = rules.phone_digits(q)
     if digits:
         return Q(pk__in=customer_ids_by_phone(digits))
     return Q(name__icontains=q) | Q(code__iexact=q) | Q(company_credit_code__iexact=q)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
@@ -15,6 +15,8 @@ from django.db.models.expressions import RawSQL
 from aftersales.core import search
 from aftersales.core.pagination import COUNTER_ATTRIBUTE, PAGER_ATTRIBUTE, capped_count
 from aftersales.service.models import SearchDocument, ServiceRequest, TimelineEntry
+
+T = TypeVar("T")
 
 
 def document_text(request: ServiceRequest) -> str:
@@ -168,35 +170,39 @@ def clear_held() -> None:
     _few_enough.clear()
 
 
+def _held(store: dict[Any, tuple[float, T]], key: Any, seconds: float, find: Callable[[], T]) -> T:
+    """`find()`, or what it gave for `key` less than `seconds` ago (`store` keeps at most
+    FILTER_FIRST_HELD answers and is emptied when full)."""
+    now = time.monotonic()
+    held = store.get(key)
+    if held is not None and now - held[0] < seconds:
+        return held[1]
+    value = find()
+    if len(store) >= FILTER_FIRST_HELD:
+        store.clear()
+    store[key] = (now, value)
+    return value
+
+
 def few_enough_to_filter_first(qs: QuerySet[ServiceRequest], key: tuple[Any, ...]) -> bool:
     """Whether `qs` (the list before the search) has at most FILTER_FIRST_MAX rows, as counted within
     the last FILTER_FIRST_SECONDS for the same `key` (who asks, and the filters)."""
-    now = time.monotonic()
-    held = _few_enough.get(key)
-    if held is not None and now - held[0] < FILTER_FIRST_SECONDS:
-        return held[1]
-    few = not capped_count(qs, cap=FILTER_FIRST_MAX)[1]
-    if len(_few_enough) >= FILTER_FIRST_HELD:
-        _few_enough.clear()
-    _few_enough[key] = (now, few)
-    return few
+    return _held(_few_enough, key, FILTER_FIRST_SECONDS, lambda: not capped_count(qs, cap=FILTER_FIRST_MAX)[1])
 
 
 def pg_window_floor() -> int:
     """The smallest request id among the newest PG_COUNT_WINDOW search documents (0: fewer than that)."""
-    now = time.monotonic()
-    held = _window_floor.get(PG_COUNT_WINDOW)
-    if held is not None and now - held[0] < PG_WINDOW_FLOOR_SECONDS:
-        return held[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT request_id FROM service_searchdocument ORDER BY request_id DESC LIMIT 1 OFFSET %s",
-            [PG_COUNT_WINDOW - 1],
-        )
-        row = cursor.fetchone()
-    floor = int(row[0]) if row else 0
-    _window_floor[PG_COUNT_WINDOW] = (now, floor)
-    return floor
+
+    def find() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT request_id FROM service_searchdocument ORDER BY request_id DESC LIMIT 1 OFFSET %s",
+                [PG_COUNT_WINDOW - 1],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    return _held(_window_floor, PG_COUNT_WINDOW, PG_WINDOW_FLOOR_SECONDS, find)
 
 
 # The walk of the newest documents, newest first, and the reading of a rare phrase's matches first.

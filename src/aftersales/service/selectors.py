@@ -16,6 +16,7 @@ from aftersales.core import config_cache
 from aftersales.core.errors import NotFound
 from aftersales.core.prepared import Prepared
 from aftersales.core.scoping import scope_by_unit, visible_unit_ids
+from aftersales.customers import rules as customer_rules
 from aftersales.customers import selectors as customer_selectors
 from aftersales.service import rules, search
 from aftersales.service.models import (
@@ -77,11 +78,16 @@ def _scoped_to_team(actor: Any, team_id: int) -> QuerySet[ServiceRequest]:
 NARROW_SCOPE_UNITS = 20
 
 
+def _has_filters(queue: str, *filters: Any) -> bool:
+    """Whether a list has filters besides the actor's scope: a queue other than all, or any filter."""
+    return queue not in ("", "all") or any(filters)
+
+
 def _narrowed(actor: Any, queue: str, *filters: Any) -> bool:
     """Whether the other filters may leave few enough rows for a search to check their text one by
     one (then counted to be sure); a broad scope with no filter goes to the full-text index directly
     instead of counting 20,000 rows first."""
-    if queue not in ("", "all") or any(filters):
+    if _has_filters(queue, *filters):
         return True
     units = visible_unit_ids(actor)
     return units is not None and len(units) <= NARROW_SCOPE_UNITS
@@ -140,7 +146,8 @@ def request_list(
     filters = (status, type, urgency, team_id, assignee_id, customer_id, since, until)
     if text:
         number = rules.number_in_query(text)
-        callers = [] if number else _phone_customers(text)
+        digits = "" if number else customer_rules.phone_digits(text)
+        callers = _phone_customers(digits)
         if number:
             qs = qs.filter(number=number)
         elif callers:
@@ -149,7 +156,6 @@ def request_list(
             # a word (a number written in a reply). The index keeps digits as one word, so alone it
             # finds whole numbers only.
             by_phone = Q(customer_id__in=callers)
-            digits = customer_selectors.phone_digits(text)
             if len(digits) >= PHONE_WORD_DIGITS:
                 # Read first: joined by OR to the phones, PostgreSQL planned the index's answer badly (0.5 s).
                 words = ServiceRequest.objects.filter(search.matching(digits)).values_list("pk", flat=True)
@@ -163,7 +169,7 @@ def request_list(
             # phrase check reads each row's stored tsvector (1.3 s for a team's 6,000 closed requests).
             qs = search.restrict_filter_first(qs, text)
         else:
-            qs, searched = search.restrict(qs, text, filtered=queue not in ("", "all") or any(filters))
+            qs, searched = search.restrict(qs, text, filtered=_has_filters(queue, *filters))
     qs = qs.select_related("customer", "assignee", "org_unit", "unit", "product_model")
     return request_sorted(qs, sort, searched=searched)
 
@@ -178,10 +184,9 @@ PHONE_CUSTOMERS_MAX = 500
 PHONE_WORD_MATCHES_MAX = 1_000
 
 
-def _phone_customers(text: str) -> list[int]:
-    """The customers whose phone starts or ends with the digits `text` holds (none when more than
-    PHONE_CUSTOMERS_MAX do); [] when it is no part of a phone number."""
-    digits = customer_selectors.phone_digits(text)
+def _phone_customers(digits: str) -> list[int]:
+    """The customers whose phone starts or ends with `digits` (none when more than PHONE_CUSTOMERS_MAX
+    do, or for fewer than PHONE_QUERY_DIGITS digits)."""
     if len(digits) < PHONE_QUERY_DIGITS:
         return []
     found = customer_selectors.customer_ids_by_phone(digits).values_list("customer_id", flat=True)
