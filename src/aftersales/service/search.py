@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.sql.where import ExtraWhere
 
 from aftersales.core import search
 from aftersales.core.pagination import COUNTER_ATTRIBUTE, PAGER_ATTRIBUTE, capped_count
@@ -125,16 +126,19 @@ def restrict(
         return qs.filter(matching(query)), False
     if connection.vendor == "postgresql":
         phrases = search.pg_phrases(query)
-        tsquery = " && ".join(["phraseto_tsquery('simple', %s)"] * len(phrases))
         joined = qs.extra(  # noqa: S610 (placeholders only)
             tables=["service_searchdocument"],
             where=[
                 "service_searchdocument.request_id = service_servicerequest.id",
-                f"service_searchdocument.tsv @@ ({tsquery})",
+                f"service_searchdocument.tsv @@ ({pg_tsquery(phrases)})",
             ],
             params=phrases,
         )
-        setattr(joined.query, COUNTER_ATTRIBUTE, pg_capped_count)
+        counter: Any = pg_capped_count
+        condition = joined.query.where.children[-1]  # the one just added: the list's filters are the others
+        if filtered and isinstance(condition, ExtraWhere):
+            counter = partial(pg_capped_count, phrases=phrases, condition=condition)
+        setattr(joined.query, COUNTER_ATTRIBUTE, counter)
         setattr(joined.query, PAGER_ATTRIBUTE, partial(pg_newest_page, matches_first=not filtered))
         return joined, True
     joined = qs.extra(  # noqa: S610 (placeholders only)
@@ -208,12 +212,17 @@ def pg_window_floor() -> int:
 # The walk of the newest documents, newest first, and the reading of a rare phrase's matches first.
 NEWEST_FIRST = ("enable_bitmapscan = off", "max_parallel_workers_per_gather = 0")
 MATCHES_FIRST = ("enable_indexscan = off", "max_parallel_workers_per_gather = 0")
+# A list with other filters has at most this many of its newest rows walked, each one's document
+# checked (see `pg_capped_count`): 2-4 µs a row, 12-19 ms for all of them at 1M.
+PG_LIST_ROWS = 5_000
 # What a search's count found out, kept on the queryset it counted (the paginator then reads a page of
-# that same queryset; clones do not carry it): "recent" — the cap was reached among the newest
-# documents; "rare" — no more matches than the cap; "older" — more, but not among the newest. And how
-# many it found among the newest.
+# that same queryset; clones do not carry it): the ids of the newest matches, newest first (the first
+# rows of the list as it is ordered newest first), and a verdict: "recent" — the cap was reached among
+# the newest; "found" — those ids are every match; "rare" — no more matches than the cap, some older;
+# "older" — more than the cap, not among the newest.
 VERDICT_ATTRIBUTE = "_pg_search_verdict"
-WINDOW_FOUND_ATTRIBUTE = "_pg_search_window_found"
+FOUND_ATTRIBUTE = "_pg_search_found"
+SEARCH_TABLE = "service_searchdocument"
 
 
 @contextmanager
@@ -235,26 +244,63 @@ def _in_window(qs: QuerySet[ServiceRequest]) -> QuerySet[ServiceRequest]:
     )
 
 
-def pg_capped_count(qs: QuerySet[ServiceRequest], cap: int) -> tuple[int, bool]:
+def _newest_rows_matching(
+    qs: QuerySet[ServiceRequest], phrases: list[str], condition: ExtraWhere, limit: int
+) -> list[int] | None:
+    """The ids of up to `limit` matches among the newest PG_LIST_ROWS rows of the list without the
+    search (`qs` without `restrict`'s join and `condition`; filters added after it are kept), newest
+    first: the rows are walked by the list's own indexes and each one's document is checked, stopping
+    at `limit`. None when some other condition of the list is on the index."""
+    bare = qs.order_by()
+    bare.query.extra_tables = tuple(t for t in bare.query.extra_tables if t != SEARCH_TABLE)
+    bare.query.where.children = [child for child in bare.query.where.children if child is not condition]
+    newest = bare.order_by("-pk").values_list("pk", flat=True)[:PG_LIST_ROWS]
+    inner, params = newest.query.sql_with_params()
+    if SEARCH_TABLE in inner:
+        return None
+    sql = (
+        f"SELECT listed.id FROM ({inner}) AS listed (id) JOIN {SEARCH_TABLE} ON {SEARCH_TABLE}.request_id = listed.id "  # noqa: S608 (the list's own SQL, placeholders only)
+        f"WHERE {SEARCH_TABLE}.tsv @@ ({pg_tsquery(phrases)}) ORDER BY listed.id DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *phrases, limit])
+        return [int(row[0]) for row in cursor.fetchall()]
+
+
+def pg_capped_count(
+    qs: QuerySet[ServiceRequest], cap: int, *, phrases: list[str] | None = None, condition: ExtraWhere | None = None
+) -> tuple[int, bool]:
     """A capped count of a PostgreSQL full-text search, in two steps.
 
     The planner cannot tell a common phrase from a rare one (its estimates for phrases of bigrams are
     off by up to 80×: research/cjk_search.md), and either plan is slow for the other kind: the GIN
     bitmap of a common phrase (不制冷, 滤芯更换) costs 30-50 ms however few rows are counted, a
-    newest-first walk looking for a rare one reads the whole table. So: first count among the newest
-    PG_COUNT_WINDOW documents, walking them newest first (bitmap scans and parallel workers off:
-    2-5 ms when the phrase is common enough to fill the cap there); only when the cap is not reached
-    there — a rare phrase, whose bitmap is small — count everything the planner's way. What it found
-    is left on `qs` for `pg_newest_page`."""
-    recent = _in_window(qs.order_by()).extra(order_by=["-service_searchdocument.request_id"])  # noqa: S610
+    newest-first walk looking for a rare one reads the whole table. So the newest rows are looked at
+    first, up to a bound, with bitmap scans and parallel workers off, stopping after the cap:
+
+    - a list without other filters walks the newest PG_COUNT_WINDOW documents: 2-5 ms when the phrase
+      is common enough to fill the cap there, 10-14 ms for the whole window;
+    - a list with other filters (a state, a type: `restrict` gives the `phrases` and its `condition`)
+      walks its own newest PG_LIST_ROWS rows by its own indexes and checks each one's document. The
+      newest documents are mostly of open requests: 滤芯更换 among closed ones had 33 matches in the
+      newest 20,000 documents, and the cap was then counted in the phrase's whole bitmap (12 + 39 ms);
+      among the newest closed requests it is reached after about 2,200 rows (5-10 ms).
+
+    Only when the cap is not reached there — a phrase rare among the list's rows, whose bitmap is
+    mostly small — everything is counted the planner's way. The ids found first (the newest matches,
+    newest first) and the verdict are left on `qs` for `pg_newest_page`."""
     with _planned(NEWEST_FIRST):
-        found = recent[: cap + 1].count()
-    setattr(qs, WINDOW_FOUND_ATTRIBUTE, found)
-    if found > cap:
+        found = _newest_rows_matching(qs, phrases, condition, cap + 1) if phrases and condition else None
+        if found is None:
+            recent = _in_window(qs.order_by()).extra(order_by=["-service_searchdocument.request_id"])  # noqa: S610
+            found = list(recent.values_list("pk", flat=True)[: cap + 1])
+    setattr(qs, FOUND_ATTRIBUTE, found)
+    if len(found) > cap:
         setattr(qs, VERDICT_ATTRIBUTE, "recent")
         return cap, True
     total = qs.order_by()[: cap + 1].count()
-    setattr(qs, VERDICT_ATTRIBUTE, "rare" if total <= cap else "older")
+    verdict = "older" if total > cap else "found" if total <= len(found) else "rare"
+    setattr(qs, VERDICT_ATTRIBUTE, verdict)
     return min(total, cap), total > cap
 
 
@@ -264,23 +310,23 @@ def pg_newest_page(
     """The ids of one page of a PostgreSQL search listed newest first, read the way its count found
     right (None: the planner's way; always for other orders).
 
-    The planner misjudges phrases both ways, and for a page of 20 either mistake is costly. Taking a
-    common phrase for a rare one (1,158 documents estimated for 滤芯更换, 88,923 there), it reads the
-    phrase's whole bitmap and sorts it: 160 ms; the page is read among the newest PG_COUNT_WINDOW
-    documents instead, newest first (they are the newest, so a page the window fills is the page; one
-    it cannot fill goes the planner's way) — also for fewer matches than the cap, or older ones, when
-    the count saw the page's rows among the newest (滤芯更换 among closed requests: 182 → 17 ms).
-    Taking a rare one for a common one (a phone number's digits that match nothing: 1,219
-    estimated), it walks every document backwards looking for 20: 290 ms;
-    when the count found no more matches than its cap, the matches are read first (index walks off)
-    and sorted: 1-6 ms. Only without other filters (`matches_first`): a few matches among a type's or
-    a state's rows may be a few among the phrase's tens of thousands (滤芯更换 among complaints: 58 of
-    88,923; read first, 530 ms against the planner's 190)."""
+    The planner misjudges phrases both ways, and for a page of 20 either mistake is costly. A page
+    among the newest matches the count found is those ids, read no more. Taking a common phrase for a
+    rare one (1,158 documents estimated for 滤芯更换, 88,923 there), it reads the phrase's whole bitmap
+    and sorts it: 160 ms; when the count reached its cap among the newest, later pages are read among
+    the newest PG_COUNT_WINDOW documents instead, newest first (a page the window fills is the page;
+    one it cannot fill goes the planner's way). Taking a rare one for a common one (a phone number's
+    digits that match nothing: 1,219 estimated), it walks every document backwards looking for 20:
+    290 ms; when the count found no more matches than its cap, the matches are read first (index
+    walks off) and sorted: 1-6 ms. Only without other filters (`matches_first`): a few matches among a
+    type's or a state's rows may be a few among the phrase's tens of thousands (滤芯更换 among
+    complaints: 58 of 88,923; read first, 530 ms against the planner's 190)."""
     if stop <= start or qs.query.order_by or tuple(qs.query.extra_order_by) != (newest_first(),):
         return None
     verdict = getattr(qs, VERDICT_ATTRIBUTE, None)
-    if verdict in ("older", "rare") and getattr(qs, WINDOW_FOUND_ATTRIBUTE, 0) >= stop:
-        verdict = "recent"  # the count saw the whole page among the newest documents
+    found: list[int] = getattr(qs, FOUND_ATTRIBUTE, [])
+    if stop <= len(found) or verdict == "found":
+        return found[start:stop]
     if verdict == "older":
         return None
     if verdict == "rare":
@@ -291,6 +337,11 @@ def pg_newest_page(
     with _planned(NEWEST_FIRST):
         ids = list(_in_window(qs).values_list("pk", flat=True)[start:stop])
     return ids if len(ids) == stop - start else None
+
+
+def pg_tsquery(phrases: list[str]) -> str:
+    """The tsquery of every phrase (each a bound parameter, in order)."""
+    return " && ".join(["phraseto_tsquery('simple', %s)"] * len(phrases))
 
 
 def newest_first() -> str:
@@ -306,8 +357,7 @@ def matching(query: str) -> Q:
         return Q(title__contains=query.strip())
     if connection.vendor == "postgresql":
         phrases = search.pg_phrases(query)
-        tsquery = " && ".join(["phraseto_tsquery('simple', %s)"] * len(phrases))
-        sql = f"SELECT request_id FROM service_searchdocument WHERE tsv @@ ({tsquery})"  # noqa: S608 (placeholders only)
+        sql = f"SELECT request_id FROM service_searchdocument WHERE tsv @@ ({pg_tsquery(phrases)})"  # noqa: S608 (placeholders only)
         return Q(pk__in=RawSQL(sql, phrases))  # noqa: S611 (values are bound parameters)
     match = search.fts5_match(query)
     return Q(pk__in=RawSQL("SELECT rowid FROM service_fts WHERE service_fts MATCH %s", [match]))  # noqa: S611

@@ -146,10 +146,17 @@ def pg_search(query: str = "漏水") -> QuerySet[ServiceRequest]:
 
 
 WINDOW = "service_searchdocument.request_id >= "  # the window step's condition
+LISTED = "SELECT listed.id FROM ("  # the walk of a filtered list's newest rows
 
 
-def counts_run(ctx: CaptureQueriesContext) -> list[str]:
-    return [q["sql"] for q in ctx.captured_queries if "COUNT(" in q["sql"].upper()]
+def steps_run(ctx: CaptureQueriesContext) -> list[str]:
+    """The count's steps: the read of the newest rows (the window, or a filtered list's own), then the
+    planner's count of everything."""
+    return [
+        q["sql"]
+        for q in ctx.captured_queries
+        if "COUNT(" in q["sql"].upper() or WINDOW in q["sql"] or q["sql"].startswith(LISTED)
+    ]
 
 
 @postgresql_only
@@ -177,12 +184,13 @@ def test_pg_capped_count_finds_the_cap_among_the_newest_documents_in_one_step(wo
     qs = pg_search("漏水")
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 2) == (2, True)
-    counts = counts_run(ctx)
-    assert len(counts) == 1 and WINDOW in counts[0]  # the window's count alone answered
+    steps = steps_run(ctx)
+    assert len(steps) == 1 and WINDOW in steps[0]  # the window alone answered
+    assert getattr(qs, search.FOUND_ATTRIBUTE) == [r.pk for r in ServiceRequest.objects.order_by("-id")[:3]]
     # Exactly the cap within the window (3 of the newest 3): the second step must still look further.
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 3) == (3, True)
-    assert len(counts_run(ctx)) == 2
+    assert len(steps_run(ctx)) == 2
     assert search.pg_capped_count(qs, 4) == (4, False)
 
 
@@ -194,8 +202,8 @@ def test_pg_capped_count_counts_matches_older_than_the_window(world, monkeypatch
     qs = pg_search("漏水")
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 10) == (4, False)
-    counts = counts_run(ctx)
-    assert len(counts) == 2 and WINDOW in counts[0] and WINDOW not in counts[1]
+    steps = steps_run(ctx)
+    assert len(steps) == 2 and WINDOW in steps[0] and WINDOW not in steps[1]
     assert search.pg_capped_count(qs, 2) == (2, True)
     assert search.pg_capped_count(qs, 4) == (4, False)
     assert search.pg_capped_count(qs.filter(pk=old[0].pk), 10) == (1, False)
@@ -222,7 +230,7 @@ def test_the_window_is_the_newest_documents_whatever_the_gaps_between_ids(world,
     qs = pg_search("漏水")
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_capped_count(qs, 2) == (2, True)
-    assert len(counts_run(ctx)) == 1  # answered by the window: three matches among the newest three
+    assert len(steps_run(ctx)) == 1  # answered by the window: three matches among the newest three
 
 
 @postgresql_only
@@ -245,18 +253,27 @@ def test_the_window_start_is_held_for_a_while_and_only_ever_widens_the_window(wo
 def test_pg_capped_count_restores_the_planner_settings_in_an_outer_transaction(world, monkeypatch):
     leaks(world, 3)
     qs = pg_search("漏水")
-    seen: list[tuple[str, str]] = []
-    original = QuerySet.count
+    seen: list[tuple[str, tuple[str, str]]] = []
+    original_count, original_fetch = QuerySet.count, QuerySet._fetch_all
+
+    def settings() -> tuple[str, str]:
+        return show("enable_bitmapscan"), show("max_parallel_workers_per_gather")
 
     def count(self: QuerySet[Any]) -> int:
-        seen.append((show("enable_bitmapscan"), show("max_parallel_workers_per_gather")))
-        return original(self)
+        seen.append(("count", settings()))
+        return original_count(self)
+
+    def fetch(self: QuerySet[Any]) -> None:
+        seen.append(("read", settings()))
+        original_fetch(self)
 
     with transaction.atomic():
-        before = (show("enable_bitmapscan"), show("max_parallel_workers_per_gather"))
+        before = settings()
         monkeypatch.setattr(QuerySet, "count", count)
+        monkeypatch.setattr(QuerySet, "_fetch_all", fetch)
         total = search.pg_capped_count(qs, 10)
-        monkeypatch.setattr(QuerySet, "count", original)
+        monkeypatch.setattr(QuerySet, "count", original_count)
+        monkeypatch.setattr(QuerySet, "_fetch_all", original_fetch)
         after = (show("enable_bitmapscan"), show("max_parallel_workers_per_gather"))
         # Still inside the caller's transaction, where a SET LOCAL left behind would last to its end.
         assert after == before
@@ -265,7 +282,7 @@ def test_pg_capped_count_restores_the_planner_settings_in_an_outer_transaction(w
         assert pg_search("漏水").count() == 3
     assert total == (3, False)
     # The newest-first step ran without bitmap scans and parallel workers, the second the planner's way.
-    assert seen == [("off", "0"), before]
+    assert list(dict.fromkeys(seen)) == [("read", ("off", "0")), ("count", before)]  # list() asks len() first
     assert (show("enable_bitmapscan"), show("max_parallel_workers_per_gather")) == before
 
 
@@ -304,7 +321,7 @@ def page_ids(qs: QuerySet[ServiceRequest], start: int, stop: int) -> list[int]:
 
 
 @postgresql_only
-def test_a_common_phrases_page_is_read_among_the_newest_documents(world, monkeypatch):
+def test_a_common_phrases_pages_are_the_ids_the_count_found_or_read_among_the_newest_documents(world, monkeypatch):
     monkeypatch.setattr(search, "PG_COUNT_WINDOW", 4)
     leaks(world, 3)
     colds(world, 1)
@@ -314,9 +331,17 @@ def test_a_common_phrases_page_is_read_among_the_newest_documents(world, monkeyp
     assert pager.func is search.pg_newest_page and pager.keywords == {"matches_first": True}
     assert search.pg_capped_count(qs, 2) == (2, True)
     assert getattr(qs, search.VERDICT_ATTRIBUTE) == "recent"
+    assert getattr(qs, search.FOUND_ATTRIBUTE) == [r.pk for r in reversed(recent)]  # the cap and one more
+    # A page among them is those ids: nothing is read again.
     with CaptureQueriesContext(connection) as ctx:
-        page = page_ids(qs, 0, 2)
-    assert page == [recent[2].pk, recent[1].pk] == planners_page(qs, 0, 2)
+        assert search.pg_newest_page(qs, 0, 2) == [recent[2].pk, recent[1].pk] == planners_page(qs, 0, 2)
+        assert search.pg_newest_page(qs, 1, 3) == [recent[1].pk, recent[0].pk]
+    assert len(ctx.captured_queries) == 1  # the planner's page, for comparison
+    assert page_ids(qs, 0, 2) == [recent[2].pk, recent[1].pk]
+    # Beyond them, a page is read among the newest documents when they fill it.
+    assert search.pg_capped_count(qs, 1) == (1, True)
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_newest_page(qs, 2, 3) == [recent[0].pk]
     reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "service_servicerequest"."id" AS')]
     assert len(reads) == 1 and WINDOW in reads[0]
     # A page the window cannot fill (the fourth match is older) is read the planner's way, the same rows.
@@ -379,7 +404,7 @@ def test_many_older_matches_and_other_orders_are_read_the_planners_way(world, mo
 
 
 @postgresql_only
-def test_a_page_the_count_saw_among_the_newest_documents_is_read_there(world, monkeypatch):
+def test_a_page_the_count_saw_among_the_newest_documents_is_not_read_again(world, monkeypatch):
     monkeypatch.setattr(search, "PG_COUNT_WINDOW", 4)
     older = leaks(world, 3)
     colds(world, 2)
@@ -387,39 +412,135 @@ def test_a_page_the_count_saw_among_the_newest_documents_is_read_there(world, mo
     qs = newest("漏水")
     assert search.pg_capped_count(qs, 2) == (2, True)
     assert getattr(qs, search.VERDICT_ATTRIBUTE) == "older"
-    assert getattr(qs, search.WINDOW_FOUND_ATTRIBUTE) == 2
+    assert getattr(qs, search.FOUND_ATTRIBUTE) == [recent[1].pk, recent[0].pk]
     with CaptureQueriesContext(connection) as ctx:
         assert search.pg_newest_page(qs, 0, 2) == [recent[1].pk, recent[0].pk]
-    assert any(WINDOW in q["sql"] for q in ctx.captured_queries)
+    assert ctx.captured_queries == []
     assert search.pg_newest_page(qs, 0, 3) is None  # the third row is older: the planner's way
     assert page_ids(qs, 0, 4) == [recent[1].pk, recent[0].pk, older[2].pk, older[1].pk]
-    # Fewer matches than the cap, all of the page among the newest: read there too.
+    # Fewer matches than the cap, all of the page among the newest: those ids too.
     few = newest("漏水")
     assert search.pg_capped_count(few, 10) == (5, False)
     assert getattr(few, search.VERDICT_ATTRIBUTE) == "rare"
     assert search.pg_newest_page(few, 0, 2, matches_first=False) == [recent[1].pk, recent[0].pk]
+    # Every match among the newest: every page is read from them.
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 100)
+    every = newest("漏水")
+    assert search.pg_capped_count(every, 10) == (5, False)
+    assert getattr(every, search.VERDICT_ATTRIBUTE) == "found"
+    with CaptureQueriesContext(connection) as ctx:
+        assert search.pg_newest_page(every, 3, 20, matches_first=False) == [older[1].pk, older[0].pk]
+        assert search.pg_newest_page(every, 5, 20) == []
+    assert ctx.captured_queries == []
+
+
+# --- a filtered list's own newest rows, walked first --------------------------------------------------------
+
+
+def filtered_search(qs: QuerySet[ServiceRequest], query: str = "漏水") -> QuerySet[ServiceRequest]:
+    joined, _searched = search.restrict(qs, query, filtered=True)
+    return selectors.request_sorted(joined, "newest", searched=True)
+
+
+@postgresql_only
+def test_a_filtered_search_is_counted_among_the_lists_own_newest_rows(world, monkeypatch):
+    """The newest documents are not the filter's (the newest requests are mostly open): the list's own
+    newest rows are walked instead, by its own indexes, and each one's document checked."""
+    monkeypatch.setattr(search, "PG_COUNT_WINDOW", 2)
+    urgent = leaks(world, 3, urgency="urgent")
+    colds(world, 1, urgency="urgent")
+    leaks(world, 3)  # the newest documents match, but are not urgent
+    qs = filtered_search(ServiceRequest.objects.filter(urgency="urgent"))
+    counter = getattr(qs.query, COUNTER_ATTRIBUTE)
+    assert counter.func is search.pg_capped_count and counter.keywords["phrases"] == ["漏水"]
+    with CaptureQueriesContext(connection) as ctx:
+        assert capped_count(qs, 2) == (2, True)
+    steps = steps_run(ctx)
+    assert len(steps) == 1 and steps[0].startswith(LISTED) and WINDOW not in steps[0]  # one step
+    assert getattr(qs, search.FOUND_ATTRIBUTE) == [r.pk for r in reversed(urgent)]
+    assert search.pg_newest_page(qs, 0, 2) == [urgent[2].pk, urgent[1].pk] == planners_page(qs, 0, 2)
+    # Every match among the list's newest rows: exact, and every page is those ids.
+    assert capped_count(qs, 10) == (3, False)
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "found"
+    assert page_ids(qs, 0, 20) == [r.pk for r in reversed(urgent)] == planners_page(qs, 0, 20)
+    # The walk is bounded: beyond its rows, the matches are counted the planner's way, still exact.
+    monkeypatch.setattr(search, "PG_LIST_ROWS", 2)  # the cold one and the newest urgent leak
+    with CaptureQueriesContext(connection) as ctx:
+        assert capped_count(qs, 10) == (3, False)
+    assert len(steps_run(ctx)) == 2
+    assert getattr(qs, search.FOUND_ATTRIBUTE) == [urgent[2].pk]
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "rare"
+    assert page_ids(qs, 0, 20) == planners_page(qs, 0, 20) == [r.pk for r in reversed(urgent)]
+    assert capped_count(qs, 2) == (2, True)
+    assert getattr(qs, search.VERDICT_ATTRIBUTE) == "older"
+
+
+@postgresql_only
+def test_the_walk_of_a_filtered_lists_rows_keeps_every_filter_and_the_scope(world, monkeypatch):
+    urgent = leaks(world, 3, urgency="urgent")
+    mine = selectors.request_list(actor=world["agent_b"], q="", urgency="urgent")  # outlet B: none of A's
+    assert capped_count(filtered_search(mine), 10) == (0, False)
+    assert getattr(filtered_search(mine), search.FOUND_ATTRIBUTE, None) is None  # not counted yet
+    qs = filtered_search(ServiceRequest.objects.filter(urgency="urgent"))
+    # A filter added after the search (the overdue queue's) is kept by the walk.
+    later = qs.filter(pk__in=[urgent[0].pk, urgent[2].pk])
+    assert capped_count(later, 10) == (2, False)
+    assert getattr(later, search.FOUND_ATTRIBUTE) == [urgent[2].pk, urgent[0].pk]
+    assert capped_count(qs.filter(org_unit=world["org"]["b"]), 10) == (0, False)
+    # Another condition on the index (not the search's own) cannot be walked without it: the window's way.
+    other = qs.extra(where=["service_searchdocument.body <> ''"])  # noqa: S610 (a fixed condition)
+    with CaptureQueriesContext(connection) as ctx:
+        assert capped_count(other, 10) == (3, False)
+    assert not any(sql.startswith(LISTED) for sql in steps_run(ctx))
+    assert any(WINDOW in sql for sql in steps_run(ctx))
+
+
+@postgresql_only
+def test_request_list_walks_the_rows_only_of_lists_with_other_filters(world, monkeypatch):
+    monkeypatch.setattr(search, "FILTER_FIRST_MAX", 0)  # the filtered rows are "many": the index joined
+    leaks(world, 2)
+    filtered = selectors.request_list(actor=world["manager"], q="漏水", status="registered", sort="newest")
+    counter = getattr(filtered.query, COUNTER_ATTRIBUTE)
+    assert counter.func is search.pg_capped_count and counter.keywords["phrases"] == ["漏水"]
+    assert getattr(selectors.request_list(actor=world["manager"], q="漏水").query, COUNTER_ATTRIBUTE) is (
+        search.pg_capped_count
+    )
 
 
 @pytest.mark.parametrize("cap", [1, 3, 200])  # each way of reading a page on PostgreSQL: recent, older, rare
-def test_the_api_lists_a_search_newest_first_however_its_page_is_read(world, api_client_for, monkeypatch, cap):
+@pytest.mark.parametrize("filtered", [False, True])  # the newest documents walked, or the list's own rows
+def test_the_api_lists_a_search_newest_first_however_its_page_is_read(
+    world, api_client_for, monkeypatch, cap, filtered
+):
     monkeypatch.setattr(search, "PG_COUNT_WINDOW", 3)
+    monkeypatch.setattr(search, "PG_LIST_ROWS", 4)
+    monkeypatch.setattr(search, "FILTER_FIRST_MAX", 0)  # a filtered list is "large": the index is joined
     monkeypatch.setattr(api, "SEARCH_COUNT_CAP", cap)
     client = api_client_for(world["manager"])
-    old_leaks = leaks(world, 2)
-    cold = colds(world, 4)
-    new_leaks = leaks(world, 2)
+    urgent = {"urgency": "urgent"}
+    old_leaks = [*leaks(world, 1), *leaks(world, 2, **urgent)]
+    cold = [*colds(world, 2), *colds(world, 3, **urgent)]
+    new_leaks = [*leaks(world, 2, **urgent), *leaks(world, 1)]
+    filters = "&urgency=urgent" if filtered else ""
+    shown = (lambda r: r.urgency == "urgent") if filtered else (lambda r: True)
     for query, expected in (
         ("漏水", [*reversed(new_leaks), *reversed(old_leaks)]),
         ("不制冷", list(reversed(cold))),
         ("55555", []),  # digits no phone starts or ends with: a word, found nowhere
     ):
+        expected = [r for r in expected if shown(r)]
         for size in (1, 2, 3, 10):
             listed: list[int] = []
             for number in (1, 2, 3, 4):
-                response = client.get(f"{LIST}?q={query}&page_size={size}&page={number}")
+                response = client.get(f"{LIST}?q={query}{filters}&page_size={size}&page={number}")
                 assert response.status_code == 200, response.content
                 listed += [row["id"] for row in response.json()["items"]]
             assert listed == [r.pk for r in expected][: size * 4], (query, size)
+        response = client.get(f"{LIST}?q={query}{filters}")
+        assert (response.json()["count"], response.json()["count_capped"]) == (
+            min(len(expected), cap),
+            len(expected) > cap,
+        )
 
 
 # --- the API's count and count_capped ---------------------------------------------------------------------
