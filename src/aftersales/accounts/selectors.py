@@ -39,6 +39,11 @@ def visible_unit_ids(actor: Any) -> frozenset[int] | None:
     return result
 
 
+def every_unit_id() -> frozenset[int]:
+    """The ids of every org unit, held per process until the org tree changes (core.config_cache)."""
+    return config_cache.cached("units:every", lambda: frozenset(OrgUnit.objects.values_list("pk", flat=True)))
+
+
 def org_unit_list(*, actor: Any, q: str = "", kind: str = "") -> QuerySet[OrgUnit]:
     qs = scope_by_unit(OrgUnit.objects.select_related("parent"), actor, field="id")
     if q:

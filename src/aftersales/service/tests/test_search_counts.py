@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import make_unit
 from django.db import connection, transaction
 from django.db.models.query import QuerySet
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from tests import factories
 
-from aftersales.accounts.models import UserKind
+from aftersales.accounts.models import OrgUnitKind, User, UserKind
 from aftersales.core import pagination
 from aftersales.core.pagination import COUNTER_ATTRIBUTE, PAGER_ATTRIBUTE, Shaped, capped_count, page_rows
 from aftersales.customers.models import Customer
@@ -588,6 +589,41 @@ def test_api_search_count_when_matches_are_older_than_the_window(world, api_clie
     assert (body["count"], body["count_capped"]) == (3, True)
     body = client.get(f"{LIST}?q=不制冷").json()
     assert (body["count"], body["count_capped"]) == (2, False)
+
+
+# --- a scope of every unit is no condition -----------------------------------------------------------------
+
+
+def test_a_scope_of_every_unit_lists_every_request_without_a_unit_condition(world):
+    org = world["org"]
+    head = User.objects.get(pk=make_user_at(world, org["hq"]).pk)  # an agent at the root: every unit below
+    own = create(world["agent"], world["customer_a"])
+    other = create(world["agent_b"], world["customer_b"])
+    listed = selectors.scoped(head)
+    assert where(listed) == ""
+    assert ids(listed) == {own.pk, other.pk}
+    outlet = selectors.scoped(User.objects.get(pk=world["agent"].pk))
+    assert "org_unit_id" in where(outlet) and ids(outlet) == {own.pk}
+    # A second root is not the head office's: the condition is back, and its requests stay out of sight.
+    elsewhere = make_unit("独立经销商", "D-1", OrgUnitKind.OUTLET)
+    dealer = make_user_at(world, elsewhere)
+    theirs = create(dealer, factories.customer(dealer, elsewhere, name="王先生", phone="13900000000", addresses=()))
+    head = User.objects.get(pk=head.pk)  # a fresh request's user: its units are looked up again
+    listed = selectors.scoped(head)
+    assert "org_unit_id" in where(listed)
+    assert ids(listed) == {own.pk, other.pk}
+    assert theirs.pk in ids(selectors.scoped(User.objects.get(pk=dealer.pk)))
+
+
+def where(qs: QuerySet[Any]) -> str:
+    return str(qs.query).partition(" WHERE ")[2]
+
+
+def make_user_at(world: dict[str, Any], unit: Any) -> Any:
+    count = User.objects.count()
+    user = User.objects.create(username=f"scope{count}", full_name=f"测试{count}", org_unit=unit, kind="staff")
+    user.groups.set(world["agent"].groups.all())
+    return user
 
 
 # --- _scoped_to_team never widens the scope ---------------------------------------------------------------
