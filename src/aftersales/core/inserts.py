@@ -79,6 +79,10 @@ def _converter(field: Field[Any, Any]) -> Converter:
         def fast_datetime(obj: Model, connection: BaseDatabaseWrapper) -> Any:
             value = pre_save(obj, True) if has_pre_save else getattr(obj, attname)
             if type(value) is dt.datetime and value.tzinfo is not None:
+                if connection.vendor == "sqlite" and connection.timezone is not None:
+                    # What the SQLite backend's adapt_datetimefield_value makes of it (USE_TZ is on:
+                    # there is a time zone), without its settings lookups: a create writes 38 of them.
+                    return str(value.astimezone(connection.timezone).replace(tzinfo=None))
                 return connection.ops.adapt_datetimefield_value(value)
             return generic_prep(value, connection)
 

@@ -15,6 +15,7 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -54,7 +55,26 @@ def lock_if_free(path: str) -> Iterator[bool]:
         os.close(fd)
 
 
+@lru_cache(maxsize=4096)
+def _qmark(query: str) -> str:
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
+
+
+class CursorWrapper(base.SQLiteCursorWrapper):
+    """Django's cursor, with each statement's change from `%s` to SQLite's `?` placeholders done once
+    per distinct statement text, not at every execution (a regular expression over the whole text:
+    ~4 % of a create, whose 15 statements are the same texts every time)."""
+
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        if param_names is None:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)  # type: ignore[misc]  # not in the stubs
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def create_cursor(self, name: str | None = None) -> Any:
+        return self.connection.cursor(factory=CursorWrapper)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._write_lock_fd: int | None = None

@@ -551,3 +551,21 @@ def test_each_fields_conversion_is_the_orms(world: dict[str, Any], frozen_now: d
             except (TypeError, ValueError, AttributeError, ValidationError):
                 continue  # a value the ORM refuses for this field: not one an insert can be given
             assert comparable(convert(obj, connection)) == comparable(want), (field.name, value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        FIXED,
+        FIXED.replace(microsecond=0),
+        dt.datetime(2024, 12, 31, 23, 59, 59, 999999, tzinfo=SHANGHAI),  # another day and year in UTC
+        dt.datetime(2024, 1, 1, 0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    ],
+)
+def test_an_aware_datetime_is_written_as_the_backend_writes_it(value: dt.datetime) -> None:
+    convert = inserts._converter(ServiceRequest._meta.get_field("received_at"))
+    request = ServiceRequest(received_at=value)
+    assert convert(request, connection) == connection.ops.adapt_datetimefield_value(value)
+    # A naive or missing one goes the field's own way.
+    request.received_at = None
+    assert convert(request, connection) is None

@@ -229,3 +229,30 @@ def test_a_second_writer_waits_for_the_first_to_commit(transactional_db: None) -
         "second-writer",
     }
     assert lock_is_free()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT 1",
+        "SELECT * FROM t WHERE a = %s AND b IN (%s, %s)",
+        "SELECT '100%%' || %s",  # a literal percent sign, doubled for the placeholders
+        "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)",
+    ],
+)
+def test_the_cursor_converts_placeholders_as_djangos_and_once_per_statement(db: Any, query: str) -> None:
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor
+        assert isinstance(cursor, base.CursorWrapper)
+        expected = django_sqlite.SQLiteCursorWrapper.convert_query(cursor, query)
+        assert cursor.convert_query(query) == expected
+        assert base._qmark(query) is base._qmark(query)  # held, not made again
+        # Named parameters keep Django's own conversion.
+        assert cursor.convert_query("SELECT %(a)s", param_names=["a"]) == "SELECT :a"
+
+
+def test_statements_through_the_cursor_still_run(db: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s || '%%', %s", ["50", 2])
+        assert cursor.fetchone() == ("50%", 2)
+        cursor.executemany("UPDATE core_sequence SET value = value WHERE name = %s", [["a"], ["b"]])
