@@ -55,7 +55,7 @@ def lock_if_free(path: str) -> Iterator[bool]:
         os.close(fd)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _qmark(query: str) -> str:
     return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
