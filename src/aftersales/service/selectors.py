@@ -49,7 +49,7 @@ def scoped(actor: Any) -> QuerySet[ServiceRequest]:
     if not actor.has_perm("service.view_servicerequest"):
         return qs.none()
     units = visible_unit_ids(actor)
-    if units is None or units >= account_selectors.every_unit_id():
+    if units is None or (units and units >= account_selectors.every_unit_id()):
         # Every unit (a head office's whole tree): each request has a unit, so the condition would hold
         # for every row and only make the plans test a list of ~300 units on each.
         return qs
