@@ -621,7 +621,7 @@ def where(qs: QuerySet[Any]) -> str:
 
 def make_user_at(world: dict[str, Any], unit: Any) -> Any:
     count = User.objects.count()
-    user = User.objects.create(username=f"scope{count}", full_name=f"测试{count}", org_unit=unit, kind="staff")
+    user = User.objects.create(username=f"scope{count}", full_name=f"测试{count}", org_unit=unit, kind=UserKind.STAFF)
     user.groups.set(world["agent"].groups.all())
     return user
 
