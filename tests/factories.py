@@ -1,4 +1,4 @@
-"""Base-data builders for tests: a product line, policy, model, customer and unit made through the services."""
+"""Builders for tests: a product line, policy, model, customer, unit and service request made through the services."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from aftersales.catalog import services as catalog
 from aftersales.catalog.models import ProductLine, ProductModel, SoldUnit, WarrantyPolicy
 from aftersales.customers import services as customers
 from aftersales.customers.models import Customer
+from aftersales.service import services as service
+from aftersales.service.models import ServiceRequest
 
 
 def product_model(actor: Any, *, code: str = "JS-100", months: int = 12, line_code: str = "WATER") -> ProductModel:
@@ -63,3 +65,11 @@ def sold_unit(
             voucher_no="V-1",
         ),
     )
+
+
+def service_request(actor: Any, customer: Customer, title: str = "净水器漏水", **kw: Any) -> ServiceRequest:
+    """A repair taken in by phone, not assigned automatically (`kw`: other RequestData fields)."""
+    data = service.RequestData(
+        type="repair", customer_id=customer.pk, title=title, channel="phone", auto_assign=False, **kw
+    )
+    return service.request_create(actor=actor, data=data)[0]

@@ -10,10 +10,7 @@ from tests import factories
 
 from aftersales.customers import rules as customer_rules
 from aftersales.customers import selectors as customer_selectors
-from aftersales.customers.models import Customer
-from aftersales.service import selectors, services
-from aftersales.service.models import ServiceRequest
-from aftersales.service.services import RequestData
+from aftersales.service import selectors
 
 
 @pytest.fixture
@@ -27,9 +24,7 @@ def world(org, make_user):
     return {"agent": agent, "agent_b": agent_b, "manager": manager, "chen": chen, "wang": wang, "li": li}
 
 
-def create(actor: Any, customer: Customer, title: str = "净水器漏水", **kw: Any) -> ServiceRequest:
-    data = RequestData(type="repair", customer_id=customer.pk, title=title, channel="phone", auto_assign=False, **kw)
-    return services.request_create(actor=actor, data=data)[0]
+create = factories.service_request
 
 
 def found(actor: Any, q: str) -> set[int]:

@@ -26,7 +26,6 @@ from aftersales.core.pagination import COUNTER_ATTRIBUTE, PAGER_ATTRIBUTE, Shape
 from aftersales.customers.models import Customer
 from aftersales.service import api, search, selectors, services
 from aftersales.service.models import ServiceRequest
-from aftersales.service.services import RequestData
 
 postgresql_only = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="PostgreSQL's full-text count (pg_capped_count)"
@@ -55,10 +54,7 @@ def world(org, make_user):
     }
 
 
-def create(actor: Any, customer: Customer, title: str = "净水器漏水", **kw: Any) -> ServiceRequest:
-    data = RequestData(type="repair", customer_id=customer.pk, title=title, channel="phone", auto_assign=False, **kw)
-    request, _created = services.request_create(actor=actor, data=data)
-    return request
+create = factories.service_request
 
 
 def leaks(world: dict[str, Any], n: int, **kw: Any) -> list[ServiceRequest]:
