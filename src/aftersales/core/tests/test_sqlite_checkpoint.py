@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sqlite3
@@ -195,3 +196,64 @@ def test_one_process_checkpoints_at_a_time(tmp_path):
         assert (first, second) == (True, False)
     with sqlite_checkpoint._turn(path) as later:
         assert later is True
+
+
+# --- the log written out between checkpoints ------------------------------------------------------
+
+
+def test_the_log_is_written_out_only_when_there_is_one(tmp_path):
+    path = tmp_path / "app.sqlite3"
+    assert sqlite_checkpoint._flush(str(path), log_only=True) == 0  # no database yet: nothing, no error
+    db = wal_database(path)
+    write(db, 10)
+    assert sqlite_checkpoint._flush(str(path), log_only=True) == 1
+    assert sqlite_checkpoint._flush(str(path)) == 2
+    db.close()
+
+
+class Stop(BaseException):
+    """Ends the thread's endless loop in a test (it catches only database and OS errors)."""
+
+
+def run_loop(monkeypatch, path: Path, seconds: float, ticks: int, *, turn: bool = True) -> list[str]:
+    """The thread's loop for `ticks` sleeps on a clock that each sleep moves on: what it did, in order.
+    `turn`: whether this process's thread gets the turn (another worker's may hold it)."""
+    clock = [1000.0]
+    slept = 0
+    done: list[str] = []
+
+    def sleep(s: float) -> None:
+        nonlocal slept
+        if slept == ticks:
+            raise Stop
+        slept += 1
+        clock[0] += s
+
+    def flush(name: str, *, log_only: bool = False) -> int:
+        assert log_only
+        done.append("flush")
+        return 1
+
+    def checkpoint_round(connection, name) -> tuple[int, int, int]:
+        done.append("checkpoint")
+        return (0, 0, 0)
+
+    monkeypatch.setattr(sqlite_checkpoint.time, "sleep", sleep)
+    monkeypatch.setattr(sqlite_checkpoint.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(sqlite_checkpoint, "_turn", lambda name: contextlib.nullcontext(turn))
+    monkeypatch.setattr(sqlite_checkpoint, "_flush", flush)
+    monkeypatch.setattr(sqlite_checkpoint, "checkpoint_and_restart", checkpoint_round)
+    with pytest.raises(Stop):
+        sqlite_checkpoint._loop(str(path), seconds)
+    return done
+
+
+def test_between_checkpoints_the_thread_writes_the_log_out_every_tenth_of_a_second(tmp_path, monkeypatch):
+    done = run_loop(monkeypatch, tmp_path / "app.sqlite3", 1.0, 30)
+    assert done == (["flush"] * 9 + ["checkpoint"]) * 3
+    # A checkpoint interval shorter than the tick: a checkpoint every time, nothing in between.
+    assert run_loop(monkeypatch, tmp_path / "app.sqlite3", 0.05, 4) == ["checkpoint"] * 4
+
+
+def test_without_the_turn_the_thread_neither_writes_the_log_out_nor_checkpoints(tmp_path, monkeypatch):
+    assert run_loop(monkeypatch, tmp_path / "app.sqlite3", 1.0, 25, turn=False) == []
