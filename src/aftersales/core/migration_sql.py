@@ -64,3 +64,14 @@ def postgresql_like_indexes(app_label: str, model_name: str, fields: Sequence[st
                 schema_editor.execute(statement)
 
     return migrations.RunPython(drop, create)
+
+
+def field_index_dropped(app_label: str, model_name: str, name: str, field: Any) -> Any:
+    """The migration of a field's `db_index=True` to False: in the state, the field as `field` (without
+    the index); in the database, its single-column index dropped by name (single_column_indexes)."""
+    from django.db import migrations
+
+    return migrations.SeparateDatabaseAndState(
+        state_operations=[migrations.AlterField(model_name=model_name, name=name, field=field)],
+        database_operations=[single_column_indexes(app_label, model_name, [name])],
+    )

@@ -4,21 +4,12 @@ Dropped by name (core.migration_sql)."""
 
 from django.db import migrations, models
 
-from aftersales.core.migration_sql import single_column_indexes
+from aftersales.core.migration_sql import field_index_dropped
 
 
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0003_drop_dedupe_like_index")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AlterField(
-                    model_name="outboxmessage",
-                    name="next_attempt_at",
-                    field=models.DateTimeField(verbose_name="next attempt"),
-                ),
-            ],
-            database_operations=[single_column_indexes("notifications", "outboxmessage", ["next_attempt_at"])],
-        ),
+        field_index_dropped("notifications", "outboxmessage", "next_attempt_at", models.DateTimeField(verbose_name="next attempt")),
     ]

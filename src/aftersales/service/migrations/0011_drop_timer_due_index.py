@@ -4,21 +4,12 @@ create's ~60 pages in SQLite's write-ahead log). Dropped by name (core.migration
 
 from django.db import migrations, models
 
-from aftersales.core.migration_sql import single_column_indexes
+from aftersales.core.migration_sql import field_index_dropped
 
 
 class Migration(migrations.Migration):
     dependencies = [("service", "0010_open_load")]
 
     operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.AlterField(
-                    model_name="requesttimer",
-                    name="due_at",
-                    field=models.DateTimeField(verbose_name="due at"),
-                ),
-            ],
-            database_operations=[single_column_indexes("service", "requesttimer", ["due_at"])],
-        ),
+        field_index_dropped("service", "requesttimer", "due_at", models.DateTimeField(verbose_name="due at")),
     ]
