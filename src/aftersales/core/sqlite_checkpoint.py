@@ -43,7 +43,7 @@ CHECKPOINT_SECONDS = 1.0
 FLUSH_SECONDS = 0.1
 # The log starts again from its beginning only at a write that finds it copied to its end and no reader
 # inside it; under a steady stream of writes some commit always lands while a copy runs, and the log
-# grows. Past this many frames (160 MB; ~10 s of saturated creates) the thread ends a round with a
+# grows. Past this many frames (160 MB; ~2 s of saturated creates) the thread ends a round with a
 # RESTART checkpoint inside the writers' queue — a pause for the writers, so it is kept rare. Below
 # wal_autocheckpoint (settings.SQLITE_OPTIONS): no commit should reach the connections' own checkpoint,
 # which runs inside the commit, holding the write lock, with two fsyncs of everything unwritten.
