@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Min, Q, Subquery
+from django.db.models import Min, QuerySet, Subquery
 from django.utils import timezone
 
 from aftersales.accounts.models import OrgUnit, User
@@ -303,17 +303,35 @@ def _notify_staff(users: list[User], *, subject: str, body: str, key: str, reque
             )
 
 
+def _running() -> QuerySet[RequestTimer]:
+    """The timers running on requests being worked on: open (met_at IS NULL, which the open-timer index
+    holds) and not paused."""
+    return RequestTimer.objects.filter(met_at__isnull=True, paused_at__isnull=True).filter(
+        request__status__in=["received", "registered", "dispatched", "in_progress"]
+    )
+
+
+def timers_to_warn(now: dt.datetime) -> QuerySet[RequestTimer]:
+    """Running timers past their warning time, not yet due and not yet warned about."""
+    return _running().filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now)
+
+
+def timers_to_escalate(now: dt.datetime) -> QuerySet[RequestTimer]:
+    """Running timers due by now and not yet recorded as breached."""
+    return _running().filter(breached_at__isnull=True, due_at__lte=now)
+
+
+def timers_to_escalate_further(now: dt.datetime) -> QuerySet[RequestTimer]:
+    """Running timers breached before now and not yet at the top of the escalation matrix."""
+    return _running().filter(breached_at__lt=now, escalation_level__gte=1, escalation_level__lt=3)
+
+
 def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Warn at the warning time and escalate at a breach. Each step is claimed with one conditional
     UPDATE, so running the sweep twice — or in two workers at once — acts only once."""
     now = now or timezone.now()
     counts = {"warned": 0, "breached": 0}
-    due = RequestTimer.objects.filter(met_at__isnull=True, paused_at__isnull=True).filter(
-        request__status__in=["received", "registered", "dispatched", "in_progress"]
-    )
-    for timer in due.filter(warned_at__isnull=True, warn_at__lte=now, due_at__gt=now).select_related(
-        "request__assignee"
-    ):
+    for timer in timers_to_warn(now).select_related("request__assignee"):
         if RequestTimer.objects.filter(pk=timer.pk, warned_at__isnull=True).update(warned_at=now) != 1:
             continue
         counts["warned"] += 1
@@ -329,7 +347,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
             key=f"sla-warn:{timer.pk}",
             request=request,
         )
-    for timer in due.filter(Q(breached_at__isnull=True), due_at__lte=now).select_related("request__org_unit__parent"):
+    for timer in timers_to_escalate(now).select_related("request__org_unit__parent"):
         if (
             RequestTimer.objects.filter(pk=timer.pk, breached_at__isnull=True).update(
                 breached_at=now, escalation_level=1
@@ -360,9 +378,7 @@ def sla_sweep(*, now: dt.datetime | None = None) -> dict[str, int]:
     # Up the escalation matrix: a breach not met after another allowed period goes one level higher
     # (unit supervisor → the supervisor above → managers), each level claimed once.
     # (A breach recorded by this very sweep waits for the next one.)
-    for timer in due.filter(breached_at__lt=now, escalation_level__gte=1, escalation_level__lt=3).select_related(
-        "request__org_unit__parent"
-    ):
+    for timer in timers_to_escalate_further(now).select_related("request__org_unit__parent"):
         allowed = timer.due_at - timer.started_at
         if now < timer.due_at + allowed * timer.escalation_level:
             continue

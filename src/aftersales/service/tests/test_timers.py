@@ -358,3 +358,17 @@ def test_time_limits_count_on_the_owner_teams_working_hours(world, org, make_use
         unit_calendar_set(actor=south_admin, org_unit_id=org["a"].pk, calendar_id=short_days.pk)
     with pytest.raises(ValidationFailed):
         unit_calendar_set(actor=admin, org_unit_id=org["a"].pk, calendar_id=999999)
+
+
+@pytest.mark.parametrize(
+    "select", [timers.timers_to_warn, timers.timers_to_escalate, timers.timers_to_escalate_further]
+)
+def test_the_sweeps_queries_match_the_condition_of_the_open_timers_index(select):
+    """The index holds only open timers (WHERE met_at IS NULL). A planner uses a partial index only for
+    a query whose WHERE clause has that very condition among the terms it ANDs (SQLite's rule, and what
+    PostgreSQL proves most simply); without it the sweep would read every timer ever made."""
+    where = str(select(timezone.now()).query).split(" WHERE ", 1)[1]
+    assert '"service_requesttimer"."met_at" IS NULL AND ' in where
+    assert " OR " not in where
+    (index,) = RequestTimer._meta.indexes
+    assert index.name == "timer_open_due_idx" and str(index.condition) == "(AND: ('met_at__isnull', True))"
