@@ -7,7 +7,7 @@ For each database (SQLite, PostgreSQL) this
      rollup and full-text index merges);
   2. starts gunicorn (2 sync workers, as ./run does) on a free loopback port — PostgreSQL with durable
      commits (fsync and synchronous_commit on);
-  3. measures, with a threaded HTTP client in this process (the server runs in its own processes):
+  3. measures, with a threaded plain-socket HTTP client in this process (the server runs in its own processes):
      the floor (GET /api/v1/ping: authentication plus JSON, nothing else), creates, the agent queue,
      Chinese search (2-, 3- and 4-character queries: alone, with a state filter, and with a team and a
      state), the manager dashboard, the request detail (API and page), and the web workers' peak RSS;
