@@ -8,8 +8,11 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -111,29 +114,30 @@ def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
+# Marked for makemessages (translated when the response is made, in the caller's language).
 _PYDANTIC_MESSAGES = {
-    "missing": "This field is required.",
-    "int_parsing": "Enter a whole number.",
-    "int_type": "Enter a whole number.",
-    "float_parsing": "Enter a number.",
-    "bool_parsing": "Enter true or false.",
-    "string_type": "Enter text.",
-    "string_too_short": "This text is too short.",
-    "string_too_long": "This text is too long.",
-    "greater_than_equal": "The value is too small.",
-    "less_than_equal": "The value is too large.",
-    "datetime_from_date_parsing": "Enter a valid date and time.",
-    "datetime_parsing": "Enter a valid date and time.",
-    "date_from_datetime_parsing": "Enter a valid date.",
-    "date_parsing": "Enter a valid date.",
-    "enum": "Choose one of the allowed values.",
-    "literal_error": "Choose one of the allowed values.",
-    "list_type": "Enter a list.",
-    "dict_type": "Enter an object.",
-    "model_attributes_type": "Enter an object.",
-    "json_invalid": "The request body is not valid JSON.",
-    "extra_forbidden": "This field is not allowed.",
-    "value_error": "The value is not valid.",
+    "missing": gettext_noop("This field is required."),
+    "int_parsing": gettext_noop("Enter a whole number."),
+    "int_type": gettext_noop("Enter a whole number."),
+    "float_parsing": gettext_noop("Enter a number."),
+    "bool_parsing": gettext_noop("Enter true or false."),
+    "string_type": gettext_noop("Enter text."),
+    "string_too_short": gettext_noop("This text is too short."),
+    "string_too_long": gettext_noop("This text is too long."),
+    "greater_than_equal": gettext_noop("The value is too small."),
+    "less_than_equal": gettext_noop("The value is too large."),
+    "datetime_from_date_parsing": gettext_noop("Enter a valid date and time."),
+    "datetime_parsing": gettext_noop("Enter a valid date and time."),
+    "date_from_datetime_parsing": gettext_noop("Enter a valid date."),
+    "date_parsing": gettext_noop("Enter a valid date."),
+    "enum": gettext_noop("Choose one of the allowed values."),
+    "literal_error": gettext_noop("Choose one of the allowed values."),
+    "list_type": gettext_noop("Enter a list."),
+    "dict_type": gettext_noop("Enter an object."),
+    "model_attributes_type": gettext_noop("Enter an object."),
+    "json_invalid": gettext_noop("The request body is not valid JSON."),
+    "extra_forbidden": gettext_noop("This field is not allowed."),
+    "value_error": gettext_noop("The value is not valid."),
 }
 
 
@@ -183,6 +187,21 @@ api.add_exception_handler(ObjectDoesNotExist, _not_found)  # type: ignore[arg-ty
 @api.exception_handler(DjangoPermissionDenied)
 def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 403, "permission_denied", _("You do not have permission to do this."))
+
+
+@api.exception_handler(DataError)
+def _data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    # The database refused a value: a number beyond its range (an id or page number of 30 digits), say.
+    # Nothing was written (the statement failed; a transaction around it rolls back).
+    logger.warning("value refused by the database", extra={"path": request.path, "error": str(exc)[:200]})
+    return error_response(request, 400, "invalid_value", _("A value in the request is out of range or not valid."))
+
+
+@api.exception_handler(MultiPartParserError)
+def _unreadable_upload(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return error_response(
+        request, 400, "bad_request", _("The upload could not be read: send the file as multipart/form-data.")
+    )
 
 
 @api.exception_handler(Exception)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from aftersales.accounts.policies import require_perm
@@ -245,7 +245,7 @@ class QuoteQuery(Schema):
     region_code: str | None = None
     on: dt.date | None = None
     labour: str = ""
-    distance_km: Decimal = Decimal("0")
+    distance_km: Decimal = Field(Decimal("0"), ge=0, le=100_000, description="distance to the customer, km")
 
 
 @router.get(

@@ -95,7 +95,8 @@ class CappedPaginator(Paginator):
 
 class PagePagination(PaginationBase):
     class Input(Schema):
-        page: int = Field(1, ge=1, description="1-based page number")
+        # No list is counted past COUNT_CAP rows, so no page of it lies beyond that number.
+        page: int = Field(1, ge=1, le=COUNT_CAP, description="1-based page number (at most 10,000)")
         page_size: int = Field(20, ge=1, le=100, description="rows per page (1-100)")
 
     class Output(Schema):

@@ -1,13 +1,16 @@
-"""Turns domain errors raised in UI views into readable pages with the right status (never a 500)."""
+"""Turns domain errors raised in UI views into readable pages with the right status (never a 500), and
+so a value the database refuses (a number beyond its range in a link or a form)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
-from aftersales.core.errors import DomainError, NotFound, PermissionDenied
+from aftersales.core.errors import BadRequest, DomainError, NotFound, PermissionDenied
 
 
 class DomainErrorPageMiddleware:
@@ -18,7 +21,11 @@ class DomainErrorPageMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        if not isinstance(exc, DomainError) or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
+            return None
+        if isinstance(exc, DataError):
+            exc = BadRequest(message=_("A value in the request is out of range or not valid."))
+        if not isinstance(exc, DomainError):
             return None
         template = (
             "404.html"

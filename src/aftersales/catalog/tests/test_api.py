@@ -118,6 +118,11 @@ def test_fee_schedule_quote(org, make_user, api_client_for):
     assert quote["total"] == "130.00" and quote["call_out_fee"] == "80.00"
     missing = client.get("/api/v1/fee-schedule/quote?on=2024-06-01&labour=L01")
     assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "on"
+    # A negative distance (even -3e-171, found by schemathesis) is a field error, not a 500.
+    for distance in ("-1", "-3.0774393350831565e-171", "100001", "NaN"):
+        refused = client.get(f"/api/v1/fee-schedule/quote?on=2025-06-01&labour=L01&distance_km={distance}")
+        assert refused.status_code == 422, (distance, refused.content)
+        assert refused.json()["errors"][0]["field"] == "distance_km"
     schedules = client.get("/api/v1/fee-schedule").json()
     detail = client.get(f"/api/v1/fee-schedule/{schedules['items'][0]['id']}").json()
     assert detail["labour_items"][0]["price"] == "50.00" and len(detail["call_out_bands"]) == 2

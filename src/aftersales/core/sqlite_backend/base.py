@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -69,6 +70,21 @@ class CursorWrapper(base.SQLiteCursorWrapper):
         if param_names is None:
             return _qmark(query)
         return super().convert_query(query, param_names=param_names)  # type: ignore[misc]  # not in the stubs
+
+    # sqlite3 refuses to bind an integer beyond 64 bits with OverflowError, which is no database error:
+    # a page number or an id of 30 digits in a request would be a 500. It is raised as the DB-API's
+    # DataError (Django's DataError above it), which PostgreSQL gives for a number out of range.
+    def execute(self, query: str, params: Any = None) -> Any:
+        try:
+            return super().execute(query, params)
+        except OverflowError as exc:
+            raise sqlite3.DataError(str(exc)) from exc
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        try:
+            return super().executemany(query, param_list)
+        except OverflowError as exc:
+            raise sqlite3.DataError(str(exc)) from exc
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -256,3 +256,20 @@ def test_statements_through_the_cursor_still_run(db: Any) -> None:
         cursor.execute("SELECT %s || '%%', %s", ["50", 2])
         assert cursor.fetchone() == ("50%", 2)
         cursor.executemany("UPDATE core_sequence SET value = value WHERE name = %s", [["a"], ["b"]])
+
+
+def test_an_integer_sqlite_cannot_bind_is_a_data_error(db: Any) -> None:
+    # sqlite3 raises OverflowError, which is no database error: a 30-digit id in a request was a 500.
+    from django.db import DataError
+
+    from aftersales.service.models import ServiceRequest
+
+    with pytest.raises(DataError, match="too large"):
+        ServiceRequest.objects.filter(customer_id=2**64).exists()  # Django range-checks only integer fields
+    with connection.cursor() as cursor:
+        with pytest.raises(DataError):
+            cursor.execute("SELECT %s", [2**70])
+        with pytest.raises(DataError):
+            cursor.executemany("UPDATE core_sequence SET value = %s WHERE 0", [(1,), (2**70,)])
+        cursor.execute("SELECT %s", [2**63 - 1])  # the largest that binds
+        assert cursor.fetchone() == (2**63 - 1,)

@@ -255,3 +255,20 @@ def test_menu_addresses_are_what_reverse_gives_under_any_script_prefix(org, make
             assert all(url.startswith(script_prefix) for url in shown)
     finally:
         set_script_prefix("/")
+
+
+def test_a_value_the_database_refuses_is_a_readable_400_page(org, make_user):
+    from django.db import DataError
+    from django.test import RequestFactory
+
+    from aftersales.web.middleware import DomainErrorPageMiddleware
+
+    request = RequestFactory().get("/service/")
+    request.user = make_user("agent", org["a"])
+    middleware = DomainErrorPageMiddleware(lambda r: None)  # type: ignore[arg-type,return-value]
+    response = middleware.process_exception(request, DataError("integer out of range"))
+    assert response is not None and response.status_code == 400
+    assert "超出范围" in response.content.decode()
+    # The API answers in JSON itself (aftersales.api); other errors are left to Django.
+    assert middleware.process_exception(RequestFactory().get("/api/v1/ping"), DataError("x")) is None
+    assert middleware.process_exception(request, ValueError("x")) is None
