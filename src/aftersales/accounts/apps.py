@@ -24,11 +24,11 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.models import Group, Permission
 
         from aftersales.accounts.models import OrgUnit, User
-        from aftersales.accounts.selectors import visible_unit_ids
+        from aftersales.accounts.selectors import existing_unit_ids, visible_unit_ids
         from aftersales.core.config_cache import watch
         from aftersales.core.scoping import register_unit_provider
 
-        register_unit_provider(visible_unit_ids)
+        register_unit_provider(visible_unit_ids, existing_unit_ids)
         # Permissions and scope are cached per process (core.config_cache): these changes renew them.
         watch(OrgUnit)
         watch(

@@ -24,9 +24,12 @@ def require_perm(actor: Any, perm: str) -> None:
 
 
 def unit_visible(actor: Any, unit_id: int | None) -> bool:
+    """Whether `unit_id` is a unit the actor may see. Head office sees every unit that exists: an id of
+    none is missing for them too (it would otherwise reach the database as a foreign key it refuses).
+    No unit at all (None) is theirs alone, as before."""
     visible = scoping.visible_unit_ids(actor)
     if visible is None:
-        return True
+        return unit_id is None or scoping.unit_exists(unit_id)
     return unit_id is not None and unit_id in visible
 
 

@@ -13,6 +13,11 @@ from aftersales.core.errors import NotFound
 from aftersales.core.scoping import scope_by_unit
 
 
+def existing_unit_ids() -> frozenset[int]:
+    """The ids of every org unit (per process until the org tree changes: core.config_cache)."""
+    return config_cache.cached("units:all", lambda: frozenset(OrgUnit.objects.values_list("id", flat=True)))
+
+
 def visible_unit_ids(actor: Any) -> frozenset[int] | None:
     """None for head-office scope (every unit), else the ids of the actor's units and their subtrees.
 

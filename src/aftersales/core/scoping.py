@@ -16,11 +16,20 @@ M = TypeVar("M", bound=Model)
 # Returns None for "every unit" (head-office roles), else the set of visible unit ids.
 UnitProvider = Callable[[Any], frozenset[int] | None]
 _provider: UnitProvider | None = None
+# The ids of every unit there is: what "every unit" means for a check of one unit's id.
+_existing: Callable[[], frozenset[int]] | None = None
 
 
-def register_unit_provider(provider: UnitProvider) -> None:
-    global _provider
-    _provider = provider
+def register_unit_provider(provider: UnitProvider, existing: Callable[[], frozenset[int]] | None = None) -> None:
+    global _provider, _existing
+    _provider, _existing = provider, existing
+
+
+def unit_exists(unit_id: int) -> bool:
+    """Whether `unit_id` is a unit (for an actor who sees every unit, an id of none is still missing)."""
+    if _existing is None:
+        raise RuntimeError("no unit provider registered (is aftersales.accounts installed?)")
+    return unit_id in _existing()
 
 
 def visible_unit_ids(actor: Any) -> frozenset[int] | None:

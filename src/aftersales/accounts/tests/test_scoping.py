@@ -66,3 +66,20 @@ def test_scope_is_computed_once_per_user_object(org, make_user, django_assert_nu
     selectors.visible_unit_ids(agent)
     with django_assert_num_queries(0):
         selectors.visible_unit_ids(agent)
+
+
+def test_head_office_sees_every_unit_that_exists_and_no_other(org, make_user):
+    from aftersales.accounts.models import OrgUnit
+    from aftersales.accounts.policies import unit_visible
+
+    manager = make_user("manager", org["hq"])
+    agent = make_user("agent", org["a"])
+    missing = OrgUnit.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    assert unit_visible(manager, org["b"].pk) and unit_visible(manager, org["a1"].pk)
+    assert not unit_visible(manager, missing) and not unit_visible(manager, -5)
+    assert unit_visible(manager, None)  # no unit at all is head office's, as it was
+    assert unit_visible(agent, org["a"].pk) and not unit_visible(agent, org["b"].pk)
+    assert not unit_visible(agent, missing) and not unit_visible(agent, None)
+    # A unit made now exists at once for head office (the id set is renewed with the org tree).
+    new = OrgUnit.objects.create(name="新网点", code="NEW1", kind=org["a"].kind, parent=org["east"])
+    assert unit_visible(manager, new.pk)

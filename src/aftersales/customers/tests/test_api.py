@@ -133,3 +133,12 @@ def test_list_query_count_is_constant(org, make_user, api_client_for):
             assert client.get(f"/api/v1/customers?page_size={size}").status_code == 200
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_a_customer_in_a_unit_that_does_not_exist_is_refused_for_head_office_too(org, make_user, api_client_for):
+    # Found by schemathesis: head office sees every unit, and an id of none reached the database as a
+    # foreign key it refused at commit (a 500).
+    client = api_client_for(make_user("admin", org["hq"]))
+    response = post(client, "/api/v1/customers", {**PAYLOAD, "org_unit_id": -2251799813685249})
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert not AuditEntry.objects.filter(target_type="customers.customer").exists()
