@@ -11,5 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [("notifications", "0003_drop_dedupe_like_index")]
 
     operations = [
-        field_index_dropped("notifications", "outboxmessage", "next_attempt_at", models.DateTimeField(verbose_name="next attempt")),
+        field_index_dropped(
+            "notifications", "outboxmessage", "next_attempt_at", models.DateTimeField(verbose_name="next attempt")
+        ),
     ]
