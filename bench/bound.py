@@ -50,17 +50,18 @@ def run(vendor: str, rounds: int) -> None:
                 create,
             ]
             print(f"\n{vendor}: {setup['requests']:,} requests")
-            print("| round | scenario | req/s | p50 ms | p95 ms | p99 ms | errors | ÷ floor |")
-            print("|---|---|---|---|---|---|---|---|")
+            print("| round | scenario | req/s | p50 ms | p95 ms | p99 ms | errors | ÷ floor | idle |")
+            print("|---|---|---|---|---|---|---|---|---|")
             for n in range(rounds):
                 floor = 0.0
                 for i, scenario in enumerate(scenarios):
                     perf.run_load(server.port, scenario, requests=scenario.warmup, seed=1000 + i)
                     r = perf.run_load(server.port, scenario, requests=scenario.requests, seed=n * 10 + i)
                     floor = floor or r["rps"]
+                    idle = f"{r['idle']:.0%}" if r.get("idle") is not None else "—"
                     print(
                         f"| {n + 1} | {scenario.label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-                        f"{r['p99_ms']:.1f} | {r['errors']} | {r['rps'] / floor:.2f} |",
+                        f"{r['p99_ms']:.1f} | {r['errors']} | {r['rps'] / floor:.2f} | {idle} |",
                         flush=True,
                     )
         finally:
