@@ -24,7 +24,7 @@ from aftersales.core import search
 from aftersales.core.demo import BulkWriter, DemoContext, register
 from aftersales.core.models import Sequence
 from aftersales.core.sequences import next_value
-from aftersales.service import rules
+from aftersales.service import rules, timers
 from aftersales.service.models import (
     AssignmentRule,
     FaultCategory,
@@ -214,7 +214,70 @@ def load(ctx: DemoContext) -> None:
         )
     TimelineEntry.objects.bulk_create(entries, batch_size=5000)
     SearchDocument.objects.bulk_create(docs, batch_size=5000)
-    ctx.log(f"  {len(requests)} service requests, {sum(len(v) for v in categories.values())} fault categories")
+    made = _timers_and_times(ctx, requests, entries, now)
+    ctx.log(
+        f"  {len(requests)} service requests, {made} time limits, "
+        f"{sum(len(v) for v in categories.values())} fault categories"
+    )
+
+
+def _timers_and_times(
+    ctx: DemoContext, requests: list[ServiceRequest], entries: list[TimelineEntry], now: dt.datetime
+) -> int:
+    """The demo requests' time limits, from the policies loaded above exactly as a live intake plans
+    them (service.timers), met, paused or late as each request's history has it; the timeline entries
+    put at the times of that history (registered minutes after receipt, resolved when resolved). The
+    worker's SLA sweep then warns and escalates the open ones past their limits, as it would live."""
+    entries_of: dict[int, list[TimelineEntry]] = {}
+    for entry in entries:
+        entries_of.setdefault(entry.request_id, []).append(entry)
+    new_timers: list[RequestTimer] = []
+    for request in requests:
+        received = request.received_at
+        registered = min(received + dt.timedelta(minutes=ctx.rng.randint(2, 40)), now)
+        waited = None
+        if request.status in {"waiting_parts", "waiting_customer"}:
+            waited = min(registered + dt.timedelta(minutes=ctx.rng.randint(30, 600)), now)
+        for entry in entries_of.get(request.pk, []):
+            action = (entry.data or {}).get("action")
+            entry.created_at = {"register": registered, "resolve": request.resolved_at}.get(action or "") or received
+        if request.status == "cancelled":
+            continue
+        # When each step came: registration meets the first response, resolution the rest.
+        met_at = {"first_response": registered if request.status != "received" else None}
+        if request.status not in {"received", "registered"}:
+            met_at["complaint_transfer"] = registered + dt.timedelta(minutes=30)
+        if request.status in {"in_progress", "waiting_parts", "waiting_customer"}:
+            met_at["on_site"] = registered + (waited - registered) / 2 if waited else registered
+        planned = timers.timers_plan(
+            facts=timers.request_facts(request), received_at=received, unit_path=request.org_unit.path
+        )
+        mine = []
+        for plan in planned:
+            met = met_at.get(plan.metric) or request.resolved_at
+            timer = RequestTimer(
+                request=request,
+                metric=plan.metric,
+                policy_id=plan.policy_id,
+                started_at=received,
+                due_at=plan.due_at,
+                warn_at=plan.warn_at,
+                met_at=met,
+                breached_at=met if met is not None and met > plan.due_at else None,
+                paused_at=waited if met is None else None,
+            )
+            if timer.paused_at is not None and plan.due_at < timer.paused_at:
+                timer.breached_at, timer.escalation_level = plan.due_at, 1
+            mine.append(timer)
+        request.sla_due_at, request.sla_warn_at = timers.soonest(mine)
+        resolution = next((t for t in mine if t.metric == "resolution"), None)
+        if request.resolved_at is not None and resolution is not None:
+            request.resolved_in_time = resolution.breached_at is None
+        new_timers += mine
+    RequestTimer.objects.bulk_create(new_timers, batch_size=5000)
+    ServiceRequest.objects.bulk_update(requests, ["sla_due_at", "sla_warn_at", "resolved_in_time"], batch_size=1000)
+    TimelineEntry.objects.bulk_update(entries, ["created_at"], batch_size=1000)
+    return len(new_timers)
 
 
 # --- the bench scale ------------------------------------------------------------------------------

@@ -42,7 +42,8 @@ MET_BY = {
 }
 
 
-def _facts(request: ServiceRequest) -> sla.RequestFacts:
+def request_facts(request: ServiceRequest) -> sla.RequestFacts:
+    """What the policies match a request on."""
     line = request.product_model.product_line_id if request.product_model_id and request.product_model else None
     return sla.RequestFacts(
         request_type=request.type,
@@ -81,7 +82,7 @@ def _policy_matching(facts: sla.RequestFacts) -> SlaPolicy | None:
 
 
 def _policy_for(request: ServiceRequest) -> SlaPolicy | None:
-    return _policy_matching(_facts(request))
+    return _policy_matching(request_facts(request))
 
 
 @dataclass(frozen=True)

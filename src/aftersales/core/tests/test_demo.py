@@ -63,3 +63,48 @@ def test_bootstrap_without_demo(db, monkeypatch):
     monkeypatch.setenv("AFTERSALES_DEMO", "0")
     call_command("bootstrap", stdout=io.StringIO())
     assert User.objects.count() == 1
+
+
+def test_demo_requests_have_the_time_limits_a_live_intake_would_plan(db):
+    """The first-start demo shows the time limits at work: timers from the loaded policies (the same
+    planning as a live intake), met at the history's steps, paused while waiting, the soonest running
+    one copied onto the request, and the timeline at the times of that history."""
+    from aftersales.service import timers
+    from aftersales.service.models import RequestTimer, TimelineEntry
+
+    roles_sync()
+    call_command("demo", stdout=io.StringIO())
+    requests = list(ServiceRequest.objects.select_related("customer", "product_model", "org_unit"))
+    by_request: dict[int, list[RequestTimer]] = {}
+    for timer in RequestTimer.objects.all():
+        by_request.setdefault(timer.request_id, []).append(timer)
+    planned_somewhere = 0
+    for request in requests:
+        mine = by_request.get(request.pk, [])
+        if request.status == "cancelled":
+            assert mine == []
+            continue
+        planned = timers.timers_plan(
+            facts=timers.request_facts(request), received_at=request.received_at, unit_path=request.org_unit.path
+        )
+        assert {(p.metric, p.due_at) for p in planned} == {(t.metric, t.due_at) for t in mine}, request.number
+        planned_somewhere += bool(planned)
+        assert (request.sla_due_at, request.sla_warn_at) == timers.soonest(mine), request.number
+        for timer in mine:
+            if timer.met_at is not None:
+                assert timer.paused_at is None
+                assert (timer.breached_at is not None) == (timer.met_at > timer.due_at)
+            if request.status in {"waiting_parts", "waiting_customer"} and timer.met_at is None:
+                assert timer.paused_at is not None
+        if request.status in {"resolved", "closed"}:
+            resolution = next((t for t in mine if t.metric == "resolution"), None)
+            if resolution is not None:
+                assert resolution.met_at == request.resolved_at
+                assert request.resolved_in_time is (resolution.breached_at is None)
+    assert planned_somewhere > 200
+    assert RequestTimer.objects.filter(met_at=None, paused_at=None).exists()
+    # The timeline follows the history, not the moment the demo was loaded.
+    for entry in TimelineEntry.objects.select_related("request").filter(data__action="resolve"):
+        assert entry.created_at == entry.request.resolved_at
+    received = TimelineEntry.objects.select_related("request").filter(data__event="received")
+    assert all(entry.created_at == entry.request.received_at for entry in received)
