@@ -246,7 +246,7 @@ def _timers_and_times(
         # When each step came: registration meets the first response, resolution the rest.
         met_at = {"first_response": registered if request.status != "received" else None}
         if request.status not in {"received", "registered"}:
-            met_at["complaint_transfer"] = registered + dt.timedelta(minutes=30)
+            met_at["complaint_transfer"] = min(registered + dt.timedelta(minutes=30), now)
         if request.status in {"in_progress", "waiting_parts", "waiting_customer"}:
             met_at["on_site"] = registered + (waited - registered) / 2 if waited else registered
         planned = timers.timers_plan(

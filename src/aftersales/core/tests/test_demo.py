@@ -103,6 +103,7 @@ def test_demo_requests_have_the_time_limits_a_live_intake_would_plan(db):
                 assert request.resolved_in_time is (resolution.breached_at is None)
     assert planned_somewhere > 200
     assert RequestTimer.objects.filter(met_at=None, paused_at=None).exists()
+    assert not RequestTimer.objects.filter(met_at__gt=timezone.now()).exists()
     # The timeline follows the history, not the moment the demo was loaded.
     for entry in TimelineEntry.objects.select_related("request").filter(data__action="resolve"):
         assert entry.created_at == entry.request.resolved_at
