@@ -58,10 +58,9 @@ def run(vendor: str, rounds: int) -> None:
                     perf.run_load(server.port, scenario, requests=scenario.warmup, seed=1000 + i)
                     r = perf.run_load(server.port, scenario, requests=scenario.requests, seed=n * 10 + i)
                     floor = floor or r["rps"]
-                    idle = f"{r['idle']:.0%}" if r.get("idle") is not None else "—"
                     print(
                         f"| {n + 1} | {scenario.label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | "
-                        f"{r['p99_ms']:.1f} | {r['errors']} | {r['rps'] / floor:.2f} | {idle} |",
+                        f"{r['p99_ms']:.1f} | {r['errors']} | {r['rps'] / floor:.2f} | {perf.idle_text(r)} |",
                         flush=True,
                     )
         finally:

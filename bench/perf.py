@@ -587,14 +587,18 @@ HEADER = (
 )
 
 
+def idle_text(r: dict[str, Any]) -> str:
+    """A run's idle share of the machine's CPU, as the tables print it."""
+    return f"{r['idle']:.0%}" if r.get("idle") is not None else "—"
+
+
 def _line(r: dict[str, Any]) -> str:
     met = _yes(r["met"])
     ratio = f"{r['ratio']:.2f}" if r.get("ratio") is not None else "—"
     client = f"{r['client_cpu']:.2f}" if r.get("client_cpu") is not None else "—"
-    idle = f"{r['idle']:.0%}" if r.get("idle") is not None else "—"
     return (
         f"| {r['label']} | {r['concurrency']} | {r['n']} | {r['errors']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-        f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {ratio} | {r['target']} | {met} | {client} | {idle} |"
+        f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {ratio} | {r['target']} | {met} | {client} | {idle_text(r)} |"
     )
 
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from aftersales.catalog.models import ProductLine
 from aftersales.catalog.selectors import unit_warranty
-from aftersales.core import search
+from aftersales.core import config_cache, search
 from aftersales.core.demo import BulkWriter, DemoContext, register
 from aftersales.core.models import Sequence
 from aftersales.core.sequences import next_value
@@ -150,7 +150,7 @@ def load(ctx: DemoContext) -> None:
                 channel=ctx.rng.choice(["phone"] * 5 + ["portal", "scan", "wechat", "email", "walk_in"]),
                 customer=customer,
                 unit=unit,
-                product_model_id=unit.product_model_id,
+                product_model=unit.product_model,  # loaded: the time limits match on its line
                 title=problem[:30],
                 description=f"{problem}。型号{unit.product_model.code}，购买于{unit.sale_date:%Y年%m月}。",
                 fault_category=ctx.rng.choice(categories.get(line_code, [None])) if kind == "repair" else None,
@@ -231,53 +231,64 @@ def _timers_and_times(
     entries_of: dict[int, list[TimelineEntry]] = {}
     for entry in entries:
         entries_of.setdefault(entry.request_id, []).append(entry)
-    new_timers: list[RequestTimer] = []
-    for request in requests:
-        received = request.received_at
-        registered = min(received + dt.timedelta(minutes=ctx.rng.randint(2, 40)), now)
-        waited = None
-        if request.status in {"waiting_parts", "waiting_customer"}:
-            waited = min(registered + dt.timedelta(minutes=ctx.rng.randint(30, 600)), now)
-        for entry in entries_of.get(request.pk, []):
-            action = (entry.data or {}).get("action")
-            entry.created_at = {"register": registered, "resolve": request.resolved_at}.get(action or "") or received
-        if request.status == "cancelled":
-            continue
-        # When each step came: registration meets the first response, resolution the rest.
-        met_at = {"first_response": registered if request.status != "received" else None}
-        if request.status not in {"received", "registered"}:
-            met_at["complaint_transfer"] = min(registered + dt.timedelta(minutes=30), now)
-        if request.status in {"in_progress", "waiting_parts", "waiting_customer"}:
-            met_at["on_site"] = registered + (waited - registered) / 2 if waited else registered
-        planned = timers.timers_plan(
-            facts=timers.request_facts(request), received_at=received, unit_path=request.org_unit.path
-        )
-        mine = []
-        for plan in planned:
-            met = met_at.get(plan.metric) or request.resolved_at
-            timer = RequestTimer(
-                request=request,
-                metric=plan.metric,
-                policy_id=plan.policy_id,
-                started_at=received,
-                due_at=plan.due_at,
-                warn_at=plan.warn_at,
-                met_at=met,
-                breached_at=met if met is not None and met > plan.due_at else None,
-                paused_at=waited if met is None else None,
-            )
-            if timer.paused_at is not None and plan.due_at < timer.paused_at:
-                timer.breached_at, timer.escalation_level = plan.due_at, 1
-            mine.append(timer)
-        request.sla_due_at, request.sla_warn_at = timers.soonest(mine)
-        resolution = next((t for t in mine if t.metric == "resolution"), None)
-        if request.resolved_at is not None and resolution is not None:
-            request.resolved_in_time = resolution.breached_at is None
-        new_timers += mine
+    # One reading of the configuration's generation for the whole loop, as within a web request (the
+    # policies do not change meanwhile), instead of one per planned request.
+    scope = config_cache.request_started()
+    try:
+        new_timers = [timer for request in requests for timer in _timers_of(ctx, request, entries_of, now)]
+    finally:
+        config_cache.request_finished(scope)
     RequestTimer.objects.bulk_create(new_timers, batch_size=5000)
     ServiceRequest.objects.bulk_update(requests, ["sla_due_at", "sla_warn_at", "resolved_in_time"], batch_size=1000)
     TimelineEntry.objects.bulk_update(entries, ["created_at"], batch_size=1000)
     return len(new_timers)
+
+
+def _timers_of(
+    ctx: DemoContext, request: ServiceRequest, entries_of: dict[int, list[TimelineEntry]], now: dt.datetime
+) -> list[RequestTimer]:
+    """One demo request's timers (its copied limits and timeline times set on it in passing)."""
+    received = request.received_at
+    registered = min(received + dt.timedelta(minutes=ctx.rng.randint(2, 40)), now)
+    waited = None
+    if request.status in {"waiting_parts", "waiting_customer"}:
+        waited = min(registered + dt.timedelta(minutes=ctx.rng.randint(30, 600)), now)
+    for entry in entries_of.get(request.pk, []):
+        action = (entry.data or {}).get("action")
+        entry.created_at = {"register": registered, "resolve": request.resolved_at}.get(action or "") or received
+    if request.status == "cancelled":
+        return []
+    # When each step came: registration meets the first response, resolution the rest.
+    met_at = {"first_response": registered if request.status != "received" else None}
+    if request.status not in {"received", "registered"}:
+        met_at["complaint_transfer"] = min(registered + dt.timedelta(minutes=30), now)
+    if request.status in {"in_progress", "waiting_parts", "waiting_customer"}:
+        met_at["on_site"] = registered + (waited - registered) / 2 if waited else registered
+    planned = timers.timers_plan(
+        facts=timers.request_facts(request), received_at=received, unit_path=request.org_unit.path
+    )
+    mine = []
+    for plan in planned:
+        met = met_at.get(plan.metric) or request.resolved_at
+        timer = RequestTimer(
+            request=request,
+            metric=plan.metric,
+            policy_id=plan.policy_id,
+            started_at=received,
+            due_at=plan.due_at,
+            warn_at=plan.warn_at,
+            met_at=met,
+            breached_at=met if met is not None and met > plan.due_at else None,
+            paused_at=waited if met is None else None,
+        )
+        if timer.paused_at is not None and plan.due_at < timer.paused_at:
+            timer.breached_at, timer.escalation_level = plan.due_at, 1
+        mine.append(timer)
+    request.sla_due_at, request.sla_warn_at = timers.soonest(mine)
+    resolution = next((t for t in mine if t.metric == "resolution"), None)
+    if request.resolved_at is not None and resolution is not None:
+        request.resolved_in_time = resolution.breached_at is None
+    return mine
 
 
 # --- the bench scale ------------------------------------------------------------------------------
